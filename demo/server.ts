@@ -1,0 +1,21 @@
+import { geoCompliance } from "../src/index.js";
+import { shippedRulesDir } from "../src/package-root.js";
+import { createDemoSite } from "./app.js";
+
+// The demo believes X-Forwarded-For from loopback only, so `curl -H 'X-Forwarded-For: …'` can play a reader anywhere.
+const compliance = geoCompliance({
+  rules: shippedRulesDir(),
+  trustProxy: ["loopback"],
+  decisionLog: { destination: process.env.DECISION_LOG ?? "decisions.jsonl" },
+});
+const port = Number(process.env.PORT ?? 3000);
+const server = createDemoSite(compliance).listen(port, process.env.HOST ?? "127.0.0.1", () => {
+  console.log(`demo site on http://localhost:${port}/ (rules revision ${compliance.status().revision}; decisions in ${process.env.DECISION_LOG ?? "decisions.jsonl"})`);
+});
+
+function stop(): void {
+  server.close();
+  void compliance.close().then(() => process.exit(0));
+}
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);
