@@ -1,3 +1,4 @@
+import type { AddressInfo } from "node:net";
 import { geoCompliance } from "../src/index.js";
 import { shippedRulesDir } from "../src/package-root.js";
 import { createDemoSite } from "./app.js";
@@ -10,7 +11,8 @@ const compliance = geoCompliance({
 });
 const port = Number(process.env.PORT ?? 3000);
 const server = createDemoSite(compliance).listen(port, process.env.HOST ?? "127.0.0.1", () => {
-  console.log(`demo site on http://localhost:${port}/ (rules revision ${compliance.status().revision}; decisions in ${process.env.DECISION_LOG ?? "decisions.jsonl"})`);
+  const { port: bound } = server.address() as AddressInfo;
+  console.log(`demo site on http://localhost:${bound}/ (rules revision ${compliance.status().revision}; decisions in ${process.env.DECISION_LOG ?? "decisions.jsonl"})`);
 });
 
 function stop(): void {
