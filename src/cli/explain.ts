@@ -1,0 +1,68 @@
+import { isIP } from "node:net";
+import { compileTrust } from "../region/client-address.js";
+import { defaultDatabasePath, GeoIpDatabase } from "../region/geoip.js";
+import { RegionResolver } from "../region/resolve.js";
+import type { Region } from "../region/types.js";
+import { decide, type Decision } from "../rules/decide.js";
+import { RuleStore } from "../rules/store.js";
+import { UsageError } from "./usage.js";
+
+export interface ExplainArgs {
+  readonly ip?: string | undefined;
+  readonly region?: string | undefined;
+  readonly db?: string | undefined;
+  readonly path: string;
+  readonly lang?: string | undefined;
+  readonly at?: string | undefined;
+  readonly rules: readonly string[];
+}
+
+export interface Explanation {
+  readonly region: Region;
+  readonly decision: Decision;
+  readonly notices: ReadonlyArray<{ rule: string; language: string; title: string; text: string }>;
+}
+
+export function parseRegionArg(value: string): Region {
+  const m = /^([A-Za-z]{2})(?:-([A-Za-z0-9]{1,3}))?$/.exec(value);
+  if (!m) throw new UsageError(`--region ${value}: write a country code such as RU or a subdivision such as UA-43`);
+  const country = m[1]!.toUpperCase();
+  return { country, subdivision: m[2] ? `${country}-${m[2].toUpperCase()}` : null, source: "preview", reason: "given on the command line" };
+}
+
+export function explain(args: ExplainArgs): Explanation {
+  if (!!args.ip === !!args.region) throw new UsageError("explain needs exactly one of --ip IP or --region CC[-SUB]");
+  let now = new Date();
+  if (args.at !== undefined) {
+    now = new Date(args.at);
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--at ${args.at}: not an ISO 8601 date such as 2026-06-01T00:00:00Z`);
+  }
+  let region: Region;
+  if (args.ip) {
+    if (isIP(args.ip) === 0) throw new UsageError(`--ip ${args.ip}: not an IP address`);
+    const database = GeoIpDatabase.open(args.db ?? defaultDatabasePath());
+    region = new RegionResolver(compileTrust(false), () => database).lookup(args.ip);
+  } else {
+    region = parseRegionArg(args.region!);
+  }
+  const store = new RuleStore(args.rules, () => now);
+  const ruleset = store.current;
+  const decision = decide(region, { method: "GET", path: args.path, acceptLanguage: args.lang }, ruleset, now);
+  const notices = decision.actions.flatMap((a) => {
+    const text = ruleset.rules.find((r) => r.id === a.rule)?.notice?.texts[a.language];
+    return text ? [{ rule: a.rule, language: a.language, title: text.title, text: text.text.trim() }] : [];
+  });
+  return { region, decision, notices };
+}
+
+export function formatExplanation(e: Explanation): string {
+  const r = e.region;
+  const lines = [
+    `region:   ${r.country ?? "unknown"}${r.subdivision ? ` (${r.subdivision})` : ""} — source ${r.source}${r.reason ? `, ${r.reason}` : ""}`,
+    `revision: ${e.decision.revision}`,
+    `rules:    ${e.decision.matched.length ? e.decision.matched.join(", ") : "none apply"}`,
+  ];
+  for (const a of e.decision.actions) lines.push(`action:   ${a.kind} from ${a.rule} in ${a.language}, at the ${a.placement}`);
+  for (const n of e.notices) lines.push("", `notice (${n.rule}, ${n.language}): ${n.title}`, ...n.text.split("\n").map((l) => `  ${l}`));
+  return lines.join("\n");
+}
