@@ -16,7 +16,7 @@ describe("decide (pure, no HTTP)", () => {
   it("gives readers in Russia the warning, in the rule's default language", () => {
     const d = decide(region("RU"), facts, ruleset, NOW);
     expect(d.matched).to.deep.equal(["ru-undesirable-organization"]);
-    expect(d.actions).to.deep.equal([{ kind: "notice", rule: "ru-undesirable-organization", language: "ru", placement: "body-start" }]);
+    expect(d.actions).to.deep.equal([{ kind: "notice", rule: "ru-undesirable-organization", language: "ru", placement: { at: "body-start" }, dismissible: false }]);
     expect(d.rewritesBody).to.equal(true);
     expect(d.log).to.equal("minimal");
     expect(d.revision).to.equal(ruleset.revision).and.match(/^[0-9a-f]{16}$/);
@@ -48,7 +48,10 @@ describe("decide (pure, no HTTP)", () => {
   });
 
   it("negotiates the notice language from Accept-Language", () => {
-    const lang = (h: string) => decide(region("RU"), { ...facts, acceptLanguage: h }, ruleset, NOW).actions[0]?.language;
+    const lang = (h: string) => {
+      const action = decide(region("RU"), { ...facts, acceptLanguage: h }, ruleset, NOW).actions[0];
+      return action?.kind === "notice" ? action.language : undefined;
+    };
     expect(lang("en-GB,en;q=0.9")).to.equal("en");
     expect(lang("uk,ru;q=0.8")).to.equal("uk");
     expect(lang("de-DE")).to.equal("ru");

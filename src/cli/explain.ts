@@ -49,6 +49,7 @@ export function explain(args: ExplainArgs): Explanation {
   const ruleset = store.current;
   const decision = decide(region, { method: "GET", path: args.path, acceptLanguage: args.lang }, ruleset, now);
   const notices = decision.actions.flatMap((a) => {
+    if (a.kind !== "notice") return [];
     const text = ruleset.rules.find((r) => r.id === a.rule)?.notice?.texts[a.language];
     return text ? [{ rule: a.rule, language: a.language, title: text.title, text: text.text.trim() }] : [];
   });
@@ -62,7 +63,7 @@ export function formatExplanation(e: Explanation): string {
     `revision: ${e.decision.revision}`,
     `rules:    ${e.decision.matched.length ? e.decision.matched.join(", ") : "none apply"}`,
   ];
-  for (const a of e.decision.actions) lines.push(`action:   ${a.kind} from ${a.rule} in ${a.language}, at the ${a.placement}`);
+  for (const a of e.decision.actions) lines.push(`action:   ${a.kind} from ${a.rule}${a.kind === "notice" ? ` in ${a.language}, at ${a.placement.at}` : ""}`);
   for (const n of e.notices) lines.push("", `notice (${n.rule}, ${n.language}): ${n.title}`, ...n.text.split("\n").map((l) => `  ${l}`));
   return lines.join("\n");
 }

@@ -61,6 +61,7 @@ export function createHandler(parts: MiddlewareParts) {
           if (notRewritableBecause(method, response) !== null) return null;
           const bodyStart = decision.actions
             .map((a) => {
+              if (a.kind !== "notice") return "";
               const rule = ruleset.rules.find((r) => r.id === a.rule);
               return rule ? parts.notices.render(rule, a.language) : "";
             })

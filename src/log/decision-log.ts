@@ -65,7 +65,7 @@ export class PinoDecisionLog implements DecisionSink {
       method: r.method,
       ...(full ? { path: r.path } : {}),
       rules: d.matched,
-      actions: d.actions.map((a) => ({ kind: a.kind, rule: a.rule, language: a.language })),
+      actions: d.actions.map((a) => ({ kind: a.kind, rule: a.rule, ...(a.kind === "notice" ? { language: a.language } : {}) })),
       status: r.status,
       rewritten: r.rewritten,
       duration_us: r.durationMicros,

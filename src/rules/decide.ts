@@ -1,5 +1,6 @@
 import Negotiator from "negotiator";
 import type { Region } from "../region/types.js";
+import type { Action } from "./actions.js";
 import type { CompiledRule, RuleSet } from "./types.js";
 
 /** What the decision may know about the request: no sockets, no bodies. */
@@ -11,14 +12,7 @@ export interface RequestFacts {
   readonly acceptLanguage?: string | undefined;
 }
 
-export interface NoticeAction {
-  readonly kind: "notice";
-  readonly rule: string;
-  readonly language: string;
-  readonly placement: "body-start";
-}
-
-export type Action = NoticeAction;
+export type { Action, NoticeAction } from "./actions.js";
 
 export interface Decision {
   readonly revision: string;
@@ -63,7 +57,7 @@ export function decide(region: Region, facts: RequestFacts, ruleset: RuleSet, no
     if (rule.log === "minimal") log = "minimal";
     if (rule.notice) {
       const language = negotiateLanguage(facts.acceptLanguage, rule.notice.languages, rule.notice.defaultLanguage);
-      actions.push({ kind: "notice", rule: rule.id, language, placement: "body-start" });
+      actions.push({ kind: "notice", rule: rule.id, language, placement: { at: "body-start" }, dismissible: false });
     }
   }
   return {
