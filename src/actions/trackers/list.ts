@@ -652,7 +652,6 @@ export function parseHostList(text: string, file: string, options: PlainListOpti
 // ---------------------------------------------------------------------------
 // AdBlock-style filter lists
 
-// Options that keep a `||host^` rule a plain block of the host's requests; any other option changes its meaning.
 // Resource-type options: they narrow which requests a rule blocks and may be negated (`~script`).
 const NEGATABLE_TYPES = new Set([
   "script",
@@ -674,6 +673,7 @@ const NEGATABLE_TYPES = new Set([
   "document",
   "doc",
 ]);
+// Options that keep a `||host^` rule a plain block of the host's requests; any other option changes its meaning.
 const PLAIN_OPTIONS = new Set([...NEGATABLE_TYPES, "third-party", "3p", "strict3p", "strict-third-party", "important", "match-case", "all", "object-subrequest", "reason"]);
 const HOST_RULE_RE = /^\|\|([^\^/$*|]*)\^\|?(?:\$(.*))?$/;
 const COSMETIC_RE = /#[@?$%]?#|#@[$%?]#|\$\$|#\^/;
