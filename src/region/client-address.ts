@@ -21,6 +21,9 @@ export function compileTrust(value: TrustProxy | undefined): TrustFunction {
     if (!Number.isInteger(value) || value < 0) throw new TypeError(`trustProxy: a hop count must be a whole number >= 0, got ${value}`);
     return (_address, hop) => hop < value;
   }
+  if (typeof value !== "string" && !(Array.isArray(value) && value.every((v) => typeof v === "string"))) {
+    throw new TypeError(`trustProxy: expected true, a hop count, "loopback", a CIDR list or a function, got ${JSON.stringify(value)}`);
+  }
   const list = typeof value === "string" ? value.split(",").map((s) => s.trim()).filter(Boolean) : [...value];
   try {
     return proxyaddr.compile(list);
@@ -37,8 +40,13 @@ export interface ClientAddress {
   readonly reason?: string;
 }
 
-/** `::ffff:1.2.3.4` is how a dual-stack socket reports an IPv4 peer; databases index it as IPv4. */
+/**
+ * `::ffff:1.2.3.4` is how a dual-stack socket reports an IPv4 peer; databases index it as IPv4. A zone id
+ * (`fe80::1%eth0`) names an interface of this host and says nothing about where the reader is.
+ */
 export function normalizeAddress(address: string): string {
+  const zone = address.indexOf("%");
+  if (zone !== -1 && address.includes(":")) address = address.slice(0, zone);
   if (address.length > 7 && address.slice(0, 7).toLowerCase() === "::ffff:" && isIP(address.slice(7)) === 4) {
     return address.slice(7);
   }
