@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
+import { ipv4ToInt } from "./address-range.js";
 import { parseRegionCode, type RegionCode } from "./region-code.js";
 import type { Region } from "./types.js";
 
@@ -15,14 +16,28 @@ interface Entry {
   readonly region: Region;
 }
 
+/** IPv4 entries as integer masks, matched against `ipv4ToInt` without parsing the address again. */
+interface V4Entry {
+  readonly net: number;
+  readonly mask: number;
+  readonly region: Region;
+}
+
 /** Compiled `networks`: the most specific network that contains an address decides. */
 export class NetworkTable {
   static readonly EMPTY = new NetworkTable([], []);
 
+  private readonly v4: readonly V4Entry[];
+
   private constructor(
-    private readonly v4: readonly Entry[],
+    v4: readonly Entry[],
     private readonly v6: readonly Entry[],
-  ) {}
+  ) {
+    this.v4 = v4.map(({ range: [addr, bits], region }) => {
+      const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      return { net: (ipv4ToInt(addr.toString())! & mask) >>> 0, mask, region };
+    });
+  }
 
   get size(): number {
     return this.v4.length + this.v6.length;
@@ -63,13 +78,15 @@ export class NetworkTable {
     return new NetworkTable(v4.sort(bySpecificity), v6.sort(bySpecificity));
   }
 
-  /** The override for a parsed, normalized address (IPv4-mapped IPv6 already IPv4), or null. */
-  match(parsed: ipaddr.IPv4 | ipaddr.IPv6): Region | null {
-    if (this.v4.length + this.v6.length === 0) return null;
-    const entries = parsed.kind() === "ipv4" ? this.v4 : this.v6;
-    for (const entry of entries) {
-      if (parsed.match(entry.range)) return entry.region;
-    }
+  /** The override for an IPv4 address given as `ipv4ToInt` gives it, or null. */
+  matchV4(value: number): Region | null {
+    for (const e of this.v4) if ((value & e.mask) >>> 0 === e.net) return e.region;
+    return null;
+  }
+
+  /** The override for a parsed IPv6 address (IPv4-mapped ones already turned into IPv4), or null. */
+  matchV6(parsed: ipaddr.IPv6): Region | null {
+    for (const e of this.v6) if (parsed.match(e.range)) return e.region;
     return null;
   }
 }

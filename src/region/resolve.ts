@@ -2,15 +2,19 @@ import type { IncomingMessage } from "node:http";
 import { isIPv6 } from "node:net";
 import { parse as parseCookie } from "cookie";
 import ipaddr from "ipaddr.js";
+import { ipv4Range, ipv4ToInt } from "./address-range.js";
 import { createRegionCache, DEFAULT_REGION_CACHE_SIZE, type RegionCache } from "./cache.js";
 import { readRegionHeaders, type HeaderSource } from "./cdn-headers.js";
 import { clientAddress, normalizeAddress, type TrustFunction } from "./client-address.js";
-import type { GeoIpDatabase } from "./geoip.js";
+import type { GeoIpDatabase, GeoIpHit } from "./geoip.js";
 import { NetworkTable } from "./networks.js";
 import { verifyPreviewToken } from "./preview-token.js";
 import { unknownRegion, type Region } from "./types.js";
 
 const UNROUTABLE = new Set(["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "private", "reserved", "uniqueLocal", "ipv4Mapped", "rfc6145", "rfc6052", "6to4", "teredo", "benchmarking", "amt", "as112", "deprecated", "orchid2", "droneRemoteIdProtocolEntityTags"]);
+
+/** Hits are shared per database record, so the region each one stands for is built once. */
+const REGION_OF_HIT = new WeakMap<GeoIpHit, Region>();
 
 export interface ResolvedRegion {
   readonly region: Region;
@@ -140,32 +144,45 @@ export class RegionResolver {
     const cached = this.cache.get(address);
     if (cached) return cached;
     const region = this.lookupUncached(address, database);
-    if (region) this.cache.set(address, region);
-    return region ?? unknownRegion("GeoIP lookup failed");
+    if (!region) return unknownRegion("GeoIP lookup failed");
+    // Shared by every request from this address: frozen, so no request can change another's region.
+    Object.freeze(region);
+    this.cache.set(address, region);
+    return region;
   }
 
   /** Null only when the database failed; such an answer is not cached. */
   private lookupUncached(raw: string, database: GeoIpDatabase): Region | null {
     const address = normalizeAddress(raw);
-    let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-    try {
-      parsed = ipaddr.parse(address);
-    } catch {
-      return unknownRegion("not an IP address");
+    const v4 = ipv4ToInt(address);
+    let range: string;
+    if (v4 !== null) {
+      const override = this.networks.matchV4(v4);
+      if (override) return override;
+      range = ipv4Range(v4);
+    } else {
+      if (!isIPv6(address)) return unknownRegion("not an IP address");
+      const parsed = ipaddr.IPv6.parse(address);
+      const override = this.networks.matchV6(parsed);
+      if (override) return override;
+      range = parsed.range();
     }
-    const override = this.networks.match(parsed);
-    if (override) return override;
-    const range = parsed.range();
     if (UNROUTABLE.has(range)) return unknownRegion(`${range} address`);
-    if (database.ipVersion === 4 && isIPv6(address)) return unknownRegion("IPv6 address; the GeoIP database covers IPv4 only");
-    let hit;
+    if (database.ipVersion === 4 && v4 === null) return unknownRegion("IPv6 address; the GeoIP database covers IPv4 only");
+    let hit: GeoIpHit | null;
     try {
       hit = database.lookup(address);
     } catch {
       return null;
     }
     if (!hit) return unknownRegion("address not in the GeoIP database");
-    if (!hit.country) return unknownRegion(hit.note ?? "the database record has no country");
-    return { country: hit.country, subdivision: hit.subdivision, source: "geoip", ...(hit.note ? { reason: hit.note } : {}) };
+    let region = REGION_OF_HIT.get(hit);
+    if (!region) {
+      region = hit.country
+        ? Object.freeze({ country: hit.country, subdivision: hit.subdivision, source: "geoip" as const, ...(hit.note ? { reason: hit.note } : {}) })
+        : unknownRegion(hit.note ?? "the database record has no country");
+      REGION_OF_HIT.set(hit, region);
+    }
+    return region;
   }
 }
