@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import ipaddr from "ipaddr.js";
+import { ipv4Range, ipv4ToInt } from "../src/region/address-range.js";
 import { compileRegionHeaders, readRegionHeaders, type RegionHeaderSpec } from "../src/region/cdn-headers.js";
 import { compileTrust, type TrustProxy } from "../src/region/client-address.js";
 import { GeoIpDatabase } from "../src/region/geoip.js";
@@ -250,5 +252,30 @@ describe("region: the per-address cache", () => {
     expect(r.lookup(IP.crimea)).to.include({ subdivision: "UA-43" });
     current = GeoIpDatabase.fromBuffer("country.mmdb", countryDb());
     expect(r.lookup(IP.crimea)).to.deep.equal({ country: "UA", subdivision: null, source: "geoip" });
+  });
+});
+
+describe("region: address classification", () => {
+  it("matches ipaddr.js's special IPv4 ranges exactly (property)", () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (address) => {
+        const value = ipv4ToInt(address);
+        expect(value).to.equal(ipaddr.IPv4.parse(address).toByteArray().reduce((n, b) => n * 256 + b, 0));
+        expect(ipv4Range(value!)).to.equal(ipaddr.parse(address).range());
+      }),
+      { numRuns: 2000 },
+    );
+    for (const not of ["1.2.3", "01.2.3.4", "256.0.0.1", "1.2.3.4.5", "::1", "1.2.3.4 ", ""]) expect(ipv4ToInt(not), not).to.equal(null);
+  });
+
+  it("a database that fails on a lookup gives no region with the reason, and the failure is not cached", () => {
+    let fail = true;
+    const flaky = Object.create(city, {
+      lookup: { value: (address: string) => (fail ? (() => { throw new Error("damaged"); })() : city.lookup(address)) },
+    }) as GeoIpDatabase;
+    const r = resolver({ database: () => flaky });
+    expect(r.lookup(IP.crimea)).to.deep.equal({ country: null, subdivision: null, source: "none", reason: "GeoIP lookup failed" });
+    fail = false;
+    expect(r.lookup(IP.crimea)).to.include({ subdivision: "UA-43", source: "geoip" });
   });
 });
