@@ -1,6 +1,6 @@
 import { statSync, unwatchFile, watch, watchFile, type FSWatcher, type Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { dirname } from "node:path";
 import { GeoIpDatabase } from "./geoip.js";
 
 /** Where database events go: the decision log's lifecycle stream. */
@@ -60,12 +60,11 @@ export class DatabaseSource {
   start(): void {
     this.options.log.lifecycle("database-loaded", describe(this.db));
     if (!this.options.watch || this.closed || this.watching) return;
-    const name = basename(this.file);
     try {
       // The directory, not the file: a rename over the file replaces the inode a file watch would follow.
-      const watcher = watch(dirname(this.file), { persistent: false }, (_event, filename) => {
-        if (filename === null || filename === name) this.schedule();
-      });
+      // Any entry's change is checked (a stat, then nothing if the file is the same): a symlinked file
+      // whose link is switched elsewhere in the directory (a Kubernetes volume's ..data) changes too.
+      const watcher = watch(dirname(this.file), { persistent: false }, () => this.schedule());
       watcher.on("error", (error) => {
         this.options.log.lifecycle("database-watch-failed", { file: this.file, error: error.message });
         this.stopWatching();
