@@ -21,7 +21,6 @@ export interface GeoComplianceLocals {
 
 declare global {
   // Types `res.locals.geoCompliance` in Express apps (a no-op where Express's types are not used).
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Locals {
       geoCompliance?: GeoComplianceLocals;

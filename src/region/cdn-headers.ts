@@ -108,7 +108,7 @@ export function readRegionHeaders(headers: IncomingHttpHeaders, sources: readonl
     const raw = single(headers[source.country]);
     if (raw === undefined) continue;
     const value = raw.trim();
-    const label = `${source.country}`;
+    const label = source.country;
     if (!COUNTRY.test(value)) return { kind: "pass", reason: `malformed ${label} ${shown(raw)} ignored` };
     const code = value.toUpperCase();
     const special = SPECIAL[code];
