@@ -6,7 +6,8 @@ import { PinoDecisionLog, type DecisionSink } from "./log/decision-log.js";
 import type { ResolvedOptions } from "./options.js";
 import { shippedRulesDir } from "./package-root.js";
 import { compileTrust } from "./region/client-address.js";
-import { defaultDatabasePath, GeoIpDatabase } from "./region/geoip.js";
+import { DatabaseSource } from "./region/database-watch.js";
+import { defaultDatabasePath } from "./region/geoip.js";
 import { RegionResolver } from "./region/resolve.js";
 import { RuleStore } from "./rules/store.js";
 
@@ -14,7 +15,10 @@ import { RuleStore } from "./rules/store.js";
 export const TOKENS = {
   options: Symbol("options"),
   clock: Symbol("clock"),
+  /** The database in force at the time of resolution (it changes when the file is swapped). */
   database: Symbol("GeoIpDatabase"),
+  /** The watched database file: `current`, `start()`, `close()`. */
+  databaseSource: Symbol("DatabaseSource"),
   resolver: Symbol("RegionResolver"),
   rules: Symbol("RuleStore"),
   notices: Symbol("NoticeRenderer"),
@@ -32,11 +36,30 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
   const c = rootContainer.createChildContainer();
   c.register(TOKENS.options, { useValue: options });
   c.register(TOKENS.clock, { useValue: options.clock });
-  c.register(TOKENS.database, { useFactory: instanceCachingFactory(() => GeoIpDatabase.open(options.geoipDatabase ?? defaultDatabasePath())) });
+  c.register(TOKENS.databaseSource, {
+    useFactory: instanceCachingFactory(
+      (dc) =>
+        new DatabaseSource(options.geoipDatabase ?? defaultDatabasePath(), {
+          // The embedded database changes only with the package.
+          watch: options.geoipDatabase !== null && options.geoipWatch,
+          // Resolved when an event is written, so a database that fails start-up opens no log file.
+          log: { lifecycle: (event, fields) => dc.resolve<DecisionSink>(TOKENS.decisionLog).lifecycle(event, fields) },
+        }),
+    ),
+  });
+  c.register(TOKENS.database, { useFactory: (dc) => dc.resolve<DatabaseSource>(TOKENS.databaseSource).current });
   c.register(TOKENS.resolver, {
     useFactory: instanceCachingFactory((dc) => {
-      const database = dc.resolve<GeoIpDatabase>(TOKENS.database);
-      return new RegionResolver(compileTrust(options.trustProxy), () => database);
+      const source = dc.resolve<DatabaseSource>(TOKENS.databaseSource);
+      return new RegionResolver({
+        trust: compileTrust(options.trustProxy),
+        database: () => source.current,
+        headers: options.regionHeaders,
+        networks: options.networks,
+        preview: options.preview,
+        clock: options.clock,
+        cacheSize: options.geoipCacheSize,
+      });
     }),
   });
   c.register(TOKENS.rules, { useFactory: instanceCachingFactory(() => new RuleStore(options.rules ?? [shippedRulesDir()], options.clock)) });

@@ -5,7 +5,7 @@ import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } f
 import type { NoticeRenderer } from "./actions/notice.js";
 import type { DecisionSink } from "./log/decision-log.js";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
-import type { GeoIpDatabase } from "./region/geoip.js";
+import type { DatabaseSource } from "./region/database-watch.js";
 import type { RegionResolver } from "./region/resolve.js";
 import type { ReloadResult, RuleStore } from "./rules/store.js";
 
@@ -25,7 +25,7 @@ export interface GeoComplianceMiddleware {
   /** Reads the rules again; a set that does not validate is rejected and the last good one stays. */
   reload(): ReloadResult;
   status(): GeoComplianceStatus;
-  /** Flushes the decision log. */
+  /** Stops watching the GeoIP database and flushes the decision log. */
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export interface GeoComplianceMiddleware {
 export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMiddleware {
   const resolved = resolveOptions(options);
   const c = buildContainer(resolved);
-  const database = c.resolve<GeoIpDatabase>(TOKENS.database);
+  const databases = c.resolve<DatabaseSource>(TOKENS.databaseSource);
   const rules = c.resolve<RuleStore>(TOKENS.rules);
   const log = c.resolve<DecisionSink>(TOKENS.decisionLog);
   const handler = createHandler({
@@ -46,7 +46,8 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
     log,
     clock: resolved.clock,
   });
-  log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: database.file, database_type: database.databaseType });
+  log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: databases.file, database_type: databases.current.databaseType });
+  databases.start();
   let closed: Promise<void> | null = null;
   const middleware = Object.assign(handler, {
     ready: Promise.resolve(),
@@ -63,11 +64,12 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
         rulesLoadedAt: current.loadedAt,
         ruleFiles: current.files,
         lastError: rules.lastError?.message ?? null,
-        database: { file: database.file, type: database.databaseType, builtAt: database.buildEpoch },
+        database: { file: databases.file, type: databases.current.databaseType, builtAt: databases.current.buildEpoch },
       };
     },
     close(): Promise<void> {
       if (!closed) {
+        databases.close();
         log.lifecycle("stop", { revision: rules.current.revision });
         closed = log.flush().then(() => c.dispose());
       }
@@ -80,6 +82,9 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
 export { DECISION_HEADER };
 export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult };
 export type { Region, RegionSource } from "./region/types.js";
+export type { RegionHeaderSpec, RegionHeaderPreset, RegionHeaderNames } from "./region/cdn-headers.js";
+export type { NetworkOverride } from "./region/networks.js";
+export { mintPreviewToken, verifyPreviewToken, type PreviewVerification } from "./region/preview-token.js";
 export type { Decision, Action, NoticeAction, RequestFacts } from "./rules/decide.js";
 export { decide } from "./rules/decide.js";
 export { RuleLoadError } from "./rules/errors.js";

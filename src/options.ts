@@ -1,15 +1,21 @@
-import { existsSync } from "node:fs";
 import type { DestinationStream } from "pino";
 import type { TrustProxy } from "./region/client-address.js";
 import type { DecisionLogOptions } from "./log/decision-log.js";
+import { resolveRegionOptions, type RegionOptions, type ResolvedRegionOptions } from "./region/options.js";
 
 export interface GeoComplianceOptions {
   /** A rules folder, a rule file, or a list of either. Default: the rules shipped in the package. */
   rules?: string | readonly string[];
-  /** A MaxMind-format database. Default: the embedded CC0 country database. */
-  geoip?: { database?: string };
+  /** A MaxMind-format database (default: the embedded CC0 country database), watched and swapped when replaced. */
+  geoip?: RegionOptions["geoip"];
   /** Which peers may set `X-Forwarded-For`, in the Express/proxy-addr vocabulary. Default: none. */
   trustProxy?: TrustProxy;
+  /** CDN/platform region headers believed from trusted proxies: "cloudflare", "cloudfront", "vercel", "appengine", or `{ country, subdivision? }`. */
+  regionHeaders?: RegionOptions["regionHeaders"];
+  /** CIDR → region overrides: `[{ cidr: "10.8.0.0/16", region: "UA-43" }]`. */
+  networks?: RegionOptions["networks"];
+  /** Signed previews `{ secret, cookie?, header? }`; off without a secret. */
+  preview?: RegionOptions["preview"];
   /** Where decision lines go, or false for none. Default: stdout. */
   decisionLog?: DecisionLogOptions | false;
   /** A name for this process in the decision log. Default: host name and pid. */
@@ -19,16 +25,15 @@ export interface GeoComplianceOptions {
 }
 
 /** Options after validation: every field present and checked. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ResolvedRegionOptions {
   readonly rules: readonly string[] | null;
-  readonly geoipDatabase: string | null;
   readonly trustProxy: TrustProxy | undefined;
   readonly decisionLog: DecisionLogOptions | false;
   readonly instance: string | undefined;
   readonly clock: () => Date;
 }
 
-const KNOWN = new Set(["rules", "geoip", "trustProxy", "decisionLog", "instance", "clock"]);
+const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock"]);
 
 export class OptionsError extends TypeError {
   constructor(message: string) {
@@ -56,15 +61,11 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     }
     rules = [...list];
   }
-  let geoipDatabase: string | null = null;
-  if (options.geoip !== undefined) {
-    if (typeof options.geoip !== "object" || options.geoip === null) throw new OptionsError("geoip must be an object such as { database: '/path/GeoIP2-City.mmdb' }");
-    for (const key of Object.keys(options.geoip)) if (key !== "database") throw new OptionsError(`unknown option "geoip.${key}"`);
-    if (options.geoip.database !== undefined) {
-      if (typeof options.geoip.database !== "string") throw new OptionsError("geoip.database must be a file path");
-      if (!existsSync(options.geoip.database)) throw new OptionsError(`geoip.database: no such file ${options.geoip.database}`);
-      geoipDatabase = options.geoip.database;
-    }
+  let region: ResolvedRegionOptions;
+  try {
+    region = resolveRegionOptions(options);
+  } catch (error) {
+    throw new OptionsError((error as Error).message);
   }
   let decisionLog: DecisionLogOptions | false = {};
   if (options.decisionLog === false) decisionLog = false;
@@ -85,7 +86,7 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
   if (options.clock !== undefined && typeof options.clock !== "function") throw new OptionsError("clock must be a function returning a Date");
   return {
     rules,
-    geoipDatabase,
+    ...region,
     trustProxy: options.trustProxy,
     decisionLog,
     instance: options.instance,

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { compileTrust } from "../region/client-address.js";
+import { compileTrust, normalizeAddress } from "../region/client-address.js";
 import { defaultDatabasePath, GeoIpDatabase } from "../region/geoip.js";
 import { RegionResolver } from "../region/resolve.js";
 import type { Region } from "../region/types.js";
@@ -41,7 +41,8 @@ export function explain(args: ExplainArgs): Explanation {
   if (args.ip) {
     if (isIP(args.ip) === 0) throw new UsageError(`--ip ${args.ip}: not an IP address`);
     const database = GeoIpDatabase.open(args.db ?? defaultDatabasePath());
-    region = new RegionResolver(compileTrust(false), () => database).lookup(args.ip);
+    // The lookup the middleware makes for a client address (network overrides live in the app's options, not here).
+    region = new RegionResolver({ trust: compileTrust(false), database: () => database, cacheSize: 0 }).lookup(normalizeAddress(args.ip));
   } else {
     region = parseRegionArg(args.region!);
   }

@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { shippedRulesDir } from "../package-root.js";
 import { explain, formatExplanation } from "./explain.js";
+import { previewToken } from "./preview-token.js";
 import { USAGE, UsageError } from "./usage.js";
 import { formatValidation, validate } from "./validate.js";
 
@@ -33,6 +34,15 @@ export function run(argv: readonly string[], out: (text: string) => void = (t) =
         });
         const e = explain({ ip: values.ip, region: values.region, db: values.db, path: values.path ?? "/", lang: values.lang, at: values.at, rules: values.rules ?? [shippedRulesDir()] });
         out(values.json ? JSON.stringify(e, null, 2) : formatExplanation(e));
+        return 0;
+      }
+      case "preview-token": {
+        if (rest.some((a) => a === "--secret" || a.startsWith("--secret="))) {
+          throw new UsageError("the secret is never given on the command line; put it in GEO_COMPLIANCE_PREVIEW_SECRET (or the variable named by --secret-env)");
+        }
+        const { values } = parseArgs({ args: [...rest], options: { region: { type: "string" }, ttl: { type: "string" }, "secret-env": { type: "string" }, json: { type: "boolean" } }, strict: true });
+        const minted = previewToken({ region: values.region, ttl: values.ttl, secretEnv: values["secret-env"] }, process.env, new Date());
+        out(values.json ? JSON.stringify(minted, null, 2) : minted.token);
         return 0;
       }
       case undefined:

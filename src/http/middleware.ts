@@ -19,6 +19,15 @@ export interface GeoComplianceLocals {
   readonly decision: Decision;
 }
 
+declare global {
+  // Types `res.locals.geoCompliance` in Express apps (a no-op where Express's types are not used).
+  namespace Express {
+    interface Locals {
+      geoCompliance?: GeoComplianceLocals;
+    }
+  }
+}
+
 export interface MiddlewareParts {
   readonly resolver: RegionResolver;
   readonly ruleset: () => RuleSet;

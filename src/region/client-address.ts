@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 import proxyaddr from "proxy-addr";
 
 /** The `trust proxy` vocabulary of Express and proxy-addr. */
@@ -21,6 +22,9 @@ export function compileTrust(value: TrustProxy | undefined): TrustFunction {
     if (!Number.isInteger(value) || value < 0) throw new TypeError(`trustProxy: a hop count must be a whole number >= 0, got ${value}`);
     return (_address, hop) => hop < value;
   }
+  if (typeof value !== "string" && !(Array.isArray(value) && value.every((v) => typeof v === "string"))) {
+    throw new TypeError(`trustProxy: expected true, a hop count, "loopback", a CIDR list or a function, got ${JSON.stringify(value)}`);
+  }
   const list = typeof value === "string" ? value.split(",").map((s) => s.trim()).filter(Boolean) : [...value];
   try {
     return proxyaddr.compile(list);
@@ -37,10 +41,21 @@ export interface ClientAddress {
   readonly reason?: string;
 }
 
-/** `::ffff:1.2.3.4` is how a dual-stack socket reports an IPv4 peer; databases index it as IPv4. */
+/**
+ * `::ffff:1.2.3.4` is how a dual-stack socket reports an IPv4 peer; databases index it as IPv4. A zone id
+ * (`fe80::1%eth0`) names an interface of this host and says nothing about where the reader is.
+ */
 export function normalizeAddress(address: string): string {
-  if (address.length > 7 && address.slice(0, 7).toLowerCase() === "::ffff:" && isIP(address.slice(7)) === 4) {
-    return address.slice(7);
+  const zone = address.indexOf("%");
+  if (zone !== -1 && address.includes(":")) address = address.slice(0, zone);
+  if (address.length > 7 && address.slice(0, 7).toLowerCase() === "::ffff:") {
+    const tail = address.slice(7);
+    if (isIP(tail) === 4) return tail;
+    // The hex spelling, ::ffff:5bcf:390a, is the same IPv4 address.
+    if (isIP(address) === 6) {
+      const parsed = ipaddr.IPv6.parse(address);
+      if (parsed.isIPv4MappedAddress()) return parsed.toIPv4Address().toString();
+    }
   }
   return address;
 }
@@ -59,6 +74,11 @@ export function clientAddress(req: IncomingMessage, trust: TrustFunction): Clien
   if (isIP(address) === 0) {
     // A trusted proxy passed on garbage: fall back to the peer rather than guess.
     return { address: normalizeAddress(peer), peerTrusted, reason: "malformed X-Forwarded-For ignored" };
+  }
+  if (peerTrusted && address === normalizeAddress(peer)) {
+    // proxy-addr skips empty entries; a trusted proxy that sent only those passed on nothing usable.
+    const xff = req.headers["x-forwarded-for"];
+    if (typeof xff === "string" && xff.trim() !== "" && !/[^\s,]/.test(xff)) return { address, peerTrusted, reason: "X-Forwarded-For without addresses ignored" };
   }
   return { address, peerTrusted };
 }

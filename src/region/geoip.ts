@@ -1,13 +1,18 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { isIPv6 } from "node:net";
+import { LRUCache } from "lru-cache";
 import maxmind, { type Reader, type Response } from "maxmind";
 
 /** How the records of a database are laid out, chosen from its metadata. */
 export type RecordShape = "geoip2" | "flat";
 
 export interface GeoIpHit {
+  /** Where the database places the reader (`country`), or null when it only knows where the network is registered. */
   readonly country: string | null;
   readonly subdivision: string | null;
+  /** Set when the record says something a reader of the log should know: see `explainRecord`. */
+  readonly note?: string;
 }
 
 export class GeoIpError extends Error {
@@ -24,27 +29,68 @@ export function defaultDatabasePath(): string {
   return require.resolve("@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb");
 }
 
-/** MaxMind's own types (GeoIP2-City, GeoLite2-Country, …) and the flat `country_code` databases of ip-location-db. */
+/**
+ * MaxMind's GeoIP2/GeoLite2 City, Country and Enterprise databases (and the regional City editions),
+ * DB-IP's compatible ones, and the flat `country_code` databases of ip-location-db. ASN, ISP,
+ * Anonymous-IP and the like hold no location and are refused.
+ */
 export function shapeOf(databaseType: string): RecordShape | null {
-  if (/^(GeoIP2|GeoLite2|GeoIP)-(City|Country|Enterprise)/i.test(databaseType)) return "geoip2";
-  if (/^DBIP-(City|Country)/i.test(databaseType)) return "geoip2";
+  if (/^(GeoIP2|GeoLite2)-(City|Country|Enterprise)(\b|-|$)/i.test(databaseType)) return "geoip2";
+  if (/^DBIP-(City|Country|Location)/i.test(databaseType)) return "geoip2";
   if (/^country\b/i.test(databaseType)) return "flat";
   return null;
 }
 
+interface IsoPart {
+  iso_code?: unknown;
+}
 interface GeoIp2Record {
-  country?: { iso_code?: string };
-  subdivisions?: Array<{ iso_code?: string }>;
+  country?: IsoPart;
+  registered_country?: IsoPart;
+  represented_country?: IsoPart & { type?: unknown };
+  subdivisions?: IsoPart[];
 }
 interface FlatRecord {
-  country_code?: string;
+  country_code?: unknown;
 }
+
+const iso = (part: IsoPart | undefined): string | null => (typeof part?.iso_code === "string" && part.iso_code.length > 0 ? part.iso_code.toUpperCase() : null);
+
+/**
+ * What a GeoIP2 record means for a rule. A rule follows where the reader is (`country`, and the
+ * largest subdivision): a reader on a US base in Germany is in DE (`represented_country` US is
+ * noted, not applied), and a roaming phone on a network registered in RU but used in DE is in DE
+ * (`registered_country` is where the block was registered, not where the reader is). A record with
+ * no `country` places the reader nowhere: the region is unknown and the note names the registration.
+ */
+export function explainRecord(record: GeoIp2Record): GeoIpHit {
+  const country = iso(record.country);
+  const represented = iso(record.represented_country);
+  if (!country) {
+    const registered = iso(record.registered_country);
+    return { country: null, subdivision: null, note: registered ? `the database places this address in no country (its network is registered in ${registered})` : "the database record has no country" };
+  }
+  const sub = iso(record.subdivisions?.[0]);
+  const subdivision = sub ? `${country}-${sub}` : null;
+  if (represented && represented !== country) {
+    const type = typeof record.represented_country?.type === "string" ? ` (${record.represented_country.type})` : "";
+    return { country, subdivision, note: `represented_country ${represented}${type} not applied: rules follow where the reader is` };
+  }
+  return { country, subdivision };
+}
+
+/** Decoded records are shared objects while they sit in the reader's cache, so their meaning is worked out once. */
+const HITS = new WeakMap<object, GeoIpHit>();
+
+/** Decoded records kept per database, keyed by their offset in the file: the reader's own cache. */
+const RECORD_CACHE_SIZE = 10_000;
 
 /** An opened database: one immutable reader. Swapping databases means building a new one. */
 export class GeoIpDatabase {
   readonly shape: RecordShape;
   readonly databaseType: string;
   readonly buildEpoch: Date;
+  readonly ipVersion: number;
 
   private constructor(readonly file: string, private readonly reader: Reader<Response>) {
     const type = reader.metadata.databaseType;
@@ -55,6 +101,7 @@ export class GeoIpDatabase {
     this.shape = shape;
     this.databaseType = type;
     this.buildEpoch = reader.metadata.buildEpoch;
+    this.ipVersion = reader.metadata.ipVersion;
   }
 
   /** Reads and checks a database file synchronously, so a bad file fails start-up, not a request. */
@@ -68,27 +115,48 @@ export class GeoIpDatabase {
     return GeoIpDatabase.fromBuffer(file, buffer);
   }
 
+  /** Parses the metadata and probes the search tree, so a damaged file is refused here and never half-used. */
   static fromBuffer(file: string, buffer: Buffer): GeoIpDatabase {
     let reader: Reader<Response>;
     try {
-      reader = new maxmind.Reader<Response>(buffer);
+      reader = new maxmind.Reader<Response>(buffer, { cache: new LRUCache<number, object>({ max: RECORD_CACHE_SIZE }) });
     } catch (error) {
       throw new GeoIpError(file, `is not a valid MaxMind database (${(error as Error).message})`);
     }
-    return new GeoIpDatabase(file, reader);
+    const db = new GeoIpDatabase(file, reader);
+    const { searchTreeSize, nodeCount, recordSize } = reader.metadata;
+    if (![24, 28, 32].includes(recordSize) || nodeCount <= 0 || searchTreeSize + 16 > buffer.length) {
+      throw new GeoIpError(file, `is damaged: its metadata (${nodeCount} nodes of ${recordSize}-bit records) does not fit its ${buffer.length} bytes`);
+    }
+    for (const probe of db.ipVersion === 6 ? ["1.1.1.1", "8.8.8.8", "77.88.8.8", "2001:4860:4860::8888"] : ["1.1.1.1", "8.8.8.8", "77.88.8.8"]) {
+      try {
+        reader.get(probe);
+      } catch (error) {
+        throw new GeoIpError(file, `is damaged: looking up ${probe} failed (${(error as Error).message})`);
+      }
+    }
+    return db;
   }
 
-  /** `address` must be a valid IP address. */
+  /**
+   * `address` must be a valid IP address with IPv4-mapped IPv6 already turned into IPv4. Null when the
+   * database has no record for it. May throw on a database damaged past what `fromBuffer` probes.
+   */
   lookup(address: string): GeoIpHit | null {
+    // An IPv4-only tree walked with 128 bits would answer with some other address's record.
+    if (this.ipVersion === 4 && isIPv6(address)) return null;
     const record = this.reader.get(address) as unknown;
     if (record === null || typeof record !== "object") return null;
+    const known = HITS.get(record);
+    if (known) return known;
+    let hit: GeoIpHit | null;
     if (this.shape === "flat") {
       const code = (record as FlatRecord).country_code;
-      return typeof code === "string" ? { country: code.toUpperCase(), subdivision: null } : null;
+      hit = typeof code === "string" && code.length > 0 ? { country: code.toUpperCase(), subdivision: null } : null;
+    } else {
+      hit = explainRecord(record as GeoIp2Record);
     }
-    const r = record as GeoIp2Record;
-    const country = r.country?.iso_code?.toUpperCase() ?? null;
-    const sub = r.subdivisions?.[0]?.iso_code;
-    return { country, subdivision: country && sub ? `${country}-${sub.toUpperCase()}` : null };
+    if (hit) HITS.set(record, hit);
+    return hit;
   }
 }

@@ -1,10 +1,20 @@
 import type { IncomingMessage } from "node:http";
+import { isIPv6 } from "node:net";
+import { parse as parseCookie } from "cookie";
 import ipaddr from "ipaddr.js";
-import { clientAddress, type TrustFunction } from "./client-address.js";
-import type { GeoIpDatabase } from "./geoip.js";
+import { ipv4Range, ipv4ToInt } from "./address-range.js";
+import { createRegionCache, DEFAULT_REGION_CACHE_SIZE, type RegionCache } from "./cache.js";
+import { readRegionHeaders, type HeaderSource } from "./cdn-headers.js";
+import { clientAddress, normalizeAddress, type TrustFunction } from "./client-address.js";
+import type { GeoIpDatabase, GeoIpHit } from "./geoip.js";
+import { NetworkTable } from "./networks.js";
+import { verifyPreviewToken } from "./preview-token.js";
 import { unknownRegion, type Region } from "./types.js";
 
 const UNROUTABLE = new Set(["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "private", "reserved", "uniqueLocal", "ipv4Mapped", "rfc6145", "rfc6052", "6to4", "teredo", "benchmarking", "amt", "as112", "deprecated", "orchid2", "droneRemoteIdProtocolEntityTags"]);
+
+/** Hits are shared per database record, so the region each one stands for is built once. */
+const REGION_OF_HIT = new WeakMap<GeoIpHit, Region>();
 
 export interface ResolvedRegion {
   readonly region: Region;
@@ -12,24 +22,167 @@ export interface ResolvedRegion {
   readonly address: string | null;
 }
 
-/** Finds the reader's region: client address through trusted proxies, then the GeoIP database. */
-export class RegionResolver {
-  constructor(
-    private readonly trust: TrustFunction,
-    private readonly database: () => GeoIpDatabase,
-  ) {}
+/** Signed previews; absent when no secret is configured, and then tokens are not even read. */
+export interface PreviewSettings {
+  readonly secret: string;
+  /** Cookie name. */
+  readonly cookie: string;
+  /** Header name, lower case. */
+  readonly header: string;
+}
 
-  resolve(req: IncomingMessage): ResolvedRegion {
-    const client = clientAddress(req, this.trust);
-    if (!client.address) return { region: unknownRegion(client.reason ?? "no client address"), address: null };
-    return { region: this.lookup(client.address, client.reason), address: client.address };
+export interface RegionResolverOptions {
+  readonly trust: TrustFunction;
+  /** The database in force; called per lookup, so a swapped database is used from the next lookup on. */
+  readonly database: () => GeoIpDatabase;
+  readonly headers?: readonly HeaderSource[];
+  readonly networks?: NetworkTable;
+  readonly preview?: PreviewSettings | null;
+  readonly clock?: () => Date;
+  /** Entries in the per-address cache; 0 for none. */
+  readonly cacheSize?: number;
+}
+
+function withNotes(region: Region, notes: readonly string[]): Region {
+  if (notes.length === 0) return region;
+  return { ...region, reason: region.reason ? `${region.reason}; ${notes.join("; ")}` : notes.join("; ") };
+}
+
+/**
+ * Finds the reader's region. Precedence, first that answers wins:
+ * 1. `preview`: a valid signed preview token (cookie or header);
+ * 2. `network`: the client address is in a configured network override;
+ * 3. `header`: a CDN/platform header, believed only when the immediate peer is a trusted proxy;
+ * 4. `geoip`: the client address in the GeoIP database;
+ * 5. `none`: no region, with the reason (loopback, private, not in the database, Tor, …).
+ * Input that cannot be used (a bad token, a malformed header or X-Forwarded-For) is skipped with its
+ * reason recorded on the result; resolution never throws.
+ */
+export class RegionResolver {
+  private readonly trust: TrustFunction;
+  private readonly database: () => GeoIpDatabase;
+  private readonly headers: readonly HeaderSource[];
+  private readonly networks: NetworkTable;
+  private readonly preview: PreviewSettings | null;
+  private readonly clock: () => Date;
+  private readonly cache: RegionCache;
+  /** The database the cache was filled from; a different one empties it. */
+  private cachedFor: GeoIpDatabase | null = null;
+
+  constructor(options: RegionResolverOptions) {
+    this.trust = options.trust;
+    this.database = options.database;
+    this.headers = options.headers ?? [];
+    this.networks = options.networks ?? NetworkTable.EMPTY;
+    this.preview = options.preview ?? null;
+    this.clock = options.clock ?? (() => new Date());
+    this.cache = createRegionCache(options.cacheSize ?? DEFAULT_REGION_CACHE_SIZE);
   }
 
-  lookup(address: string, note?: string): Region {
-    const range = ipaddr.parse(address).range();
-    if (range !== "unicast" && UNROUTABLE.has(range)) return unknownRegion(`${range} address`);
-    const hit = this.database().lookup(address);
-    if (!hit || !hit.country) return unknownRegion("address not in the GeoIP database");
-    return { country: hit.country, subdivision: hit.subdivision, source: "geoip", ...(note ? { reason: note } : {}) };
+  resolve(req: IncomingMessage): ResolvedRegion {
+    const notes: string[] = [];
+    if (this.preview) {
+      const preview = this.readPreview(req, notes);
+      if (preview) return { region: withNotes(preview, notes), address: null };
+    }
+    const client = clientAddress(req, this.trust);
+    if (client.reason) notes.push(client.reason);
+    if (!client.address) return { region: withNotes(unknownRegion("no client address"), notes), address: null };
+    const found = this.lookup(client.address);
+    if (found.source === "network" || !client.peerTrusted || this.headers.length === 0) {
+      return { region: withNotes(found, notes), address: client.address };
+    }
+    const reading = readRegionHeaders(req.headers, this.headers);
+    if (reading === null) return { region: withNotes(found, notes), address: client.address };
+    if (reading.kind === "stop") return { region: withNotes(unknownRegion(reading.reason), notes), address: client.address };
+    if (reading.kind === "pass") {
+      notes.push(reading.reason);
+      return { region: withNotes(found, notes), address: client.address };
+    }
+    if (reading.reason) notes.push(reading.reason);
+    let subdivision = reading.subdivision;
+    // Many CDNs send only the country; where the database agrees on it, its subdivision completes the answer.
+    if (subdivision === null && found.source === "geoip" && found.country === reading.country && found.subdivision !== null) {
+      subdivision = found.subdivision;
+      notes.push("subdivision from the GeoIP database");
+    }
+    return { region: withNotes({ country: reading.country, subdivision, source: "header", reason: `${reading.header} headers` }, notes), address: client.address };
+  }
+
+  private readPreview(req: IncomingMessage, notes: string[]): Region | null {
+    const preview = this.preview!;
+    const candidates: Array<[string, string]> = [];
+    const header = req.headers[preview.header];
+    if (typeof header === "string" && header.length > 0) candidates.push(["header", header.trim()]);
+    const cookieHeader = req.headers.cookie;
+    if (cookieHeader && cookieHeader.includes(preview.cookie)) {
+      const value = parseCookie(cookieHeader)[preview.cookie];
+      if (value) candidates.push(["cookie", value]);
+    }
+    if (candidates.length === 0) return null;
+    const now = this.clock();
+    for (const [carrier, token] of candidates) {
+      const result = verifyPreviewToken(preview.secret, token, now);
+      if (result.ok) {
+        return { country: result.country, subdivision: result.subdivision, source: "preview", reason: `preview token (${carrier}) valid until ${result.expiresAt.toISOString()}` };
+      }
+      notes.push(`${result.reason} (${carrier}); ignored`);
+    }
+    return null;
+  }
+
+  /**
+   * The region for a client address alone: a network override, else the GeoIP database. Cached per
+   * address; the cache is emptied when the database changes, and nothing else can change the answer.
+   */
+  lookup(address: string): Region {
+    const database = this.database();
+    if (database !== this.cachedFor) {
+      this.cache.clear();
+      this.cachedFor = database;
+    }
+    const cached = this.cache.get(address);
+    if (cached) return cached;
+    const region = this.lookupUncached(address, database);
+    if (!region) return unknownRegion("GeoIP lookup failed");
+    // Shared by every request from this address: frozen, so no request can change another's region.
+    Object.freeze(region);
+    this.cache.set(address, region);
+    return region;
+  }
+
+  /** Null only when the database failed; such an answer is not cached. */
+  private lookupUncached(raw: string, database: GeoIpDatabase): Region | null {
+    const address = normalizeAddress(raw);
+    const v4 = ipv4ToInt(address);
+    let range: string;
+    if (v4 !== null) {
+      const override = this.networks.matchV4(v4);
+      if (override) return override;
+      range = ipv4Range(v4);
+    } else {
+      if (!isIPv6(address)) return unknownRegion("not an IP address");
+      const parsed = ipaddr.IPv6.parse(address);
+      const override = this.networks.matchV6(parsed);
+      if (override) return override;
+      range = parsed.range();
+    }
+    if (UNROUTABLE.has(range)) return unknownRegion(`${range} address`);
+    if (database.ipVersion === 4 && v4 === null) return unknownRegion("IPv6 address; the GeoIP database covers IPv4 only");
+    let hit: GeoIpHit | null;
+    try {
+      hit = database.lookup(address);
+    } catch {
+      return null;
+    }
+    if (!hit) return unknownRegion("address not in the GeoIP database");
+    let region = REGION_OF_HIT.get(hit);
+    if (!region) {
+      region = hit.country
+        ? Object.freeze({ country: hit.country, subdivision: hit.subdivision, source: "geoip" as const, ...(hit.note ? { reason: hit.note } : {}) })
+        : unknownRegion(hit.note ?? "the database record has no country");
+      REGION_OF_HIT.set(hit, region);
+    }
+    return region;
   }
 }
