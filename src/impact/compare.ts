@@ -157,7 +157,7 @@ export function compareRuleSets(before: RuleSet, after: RuleSet, mentions: RuleM
     if (found.size === 0) continue;
     const order = { rule: 0, action: 1, notice: 2 } as const;
     const changes = [...found.values()]
-      .sort((a, b) => order[a.fact.kind] - order[b.fact.kind] || (a.change < b.change ? 1 : a.change > b.change ? -1 : 0) || (a.fact.key < b.fact.key ? -1 : 1))
+      .sort((a, b) => order[a.fact.kind] - order[b.fact.kind] || (a.change === b.change ? 0 : a.change === "gained" ? -1 : 1) || (a.fact.key < b.fact.key ? -1 : 1))
       .map(({ change, fact, variants }): Change => ({ change, kind: fact.kind, rule: fact.rule, label: fact.label, ...(fact.language ? { language: fact.language } : {}), ...(fact.action ? { action: fact.action } : {}), ...(fact.notice ? { notice: fact.notice } : {}), when: summarize(variants, dims) }));
     regions.push({ code: row.code, name: row.name, changes });
   }
