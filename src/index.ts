@@ -2,6 +2,8 @@ import "reflect-metadata";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildContainer, TOKENS } from "./container.js";
 import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } from "./http/middleware.js";
+import { readPreviewContext } from "./http/preview-context.js";
+import { createPreviewRouter, type PreviewRouter } from "./http/preview-router.js";
 import type { NoticeRenderer } from "./actions/notice.js";
 import type { DecisionSink } from "./log/decision-log.js";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
@@ -27,6 +29,11 @@ export interface GeoComplianceMiddleware {
   status(): GeoComplianceStatus;
   /** Stops watching the GeoIP database and flushes the decision log. */
   close(): Promise<void>;
+  /**
+   * The reader preview, for the site to mount where it chooses, before the middleware:
+   * `app.use("/_preview", compliance.previewRouter)`. Without `preview.secret` it answers 404 to everything.
+   */
+  readonly previewRouter: PreviewRouter;
 }
 
 /**
@@ -45,12 +52,14 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
     notices: c.resolve<NoticeRenderer>(TOKENS.notices),
     log,
     clock: resolved.clock,
+    previewContext: resolved.preview ? (req, now) => readPreviewContext(resolved.preview!, req, now) : undefined,
   });
   log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: databases.file, database_type: databases.current.databaseType });
   databases.start();
   let closed: Promise<void> | null = null;
   const middleware = Object.assign(handler, {
     ready: Promise.resolve(),
+    previewRouter: createPreviewRouter({ settings: resolved.preview, ruleset: () => rules.current, clock: resolved.clock }),
     reload(): ReloadResult {
       const result = rules.reload();
       if (result.ok) log.lifecycle("rules-loaded", { revision: result.revision });
@@ -80,7 +89,7 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
 }
 
 export { DECISION_HEADER };
-export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult };
+export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult, PreviewRouter };
 export type { Region, RegionSource } from "./region/types.js";
 export type { RegionHeaderSpec, RegionHeaderPreset, RegionHeaderNames } from "./region/cdn-headers.js";
 export type { NetworkOverride } from "./region/networks.js";
