@@ -174,7 +174,7 @@ ${r.notices.map(
 ${r.differing.length === 0 ? html`<p>Nowhere: no rule applies to this page for any region.</p>` : ""}
 ${r.differing.map(
   (g) => html`<h3>${g.actions.length ? g.actions.map((a, i) => html`${i ? "; " : ""}<code>${a}</code>`) : "rules apply, without actions"}</h3>
-<ul>${g.regions.map((reg) => html`<li><a href="${reg.href}">${reg.code}</a> ${reg.name}</li>`)}</ul>`,
+<ul>${g.regions.map((reg) => html`<li>${reg.href ? html`<a href="${reg.href}">${reg.code}</a>` : reg.code} ${reg.name}</li>`)}</ul>`,
 )}
 </section>`;
 }
