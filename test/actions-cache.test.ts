@@ -50,6 +50,10 @@ describe("which paths the rules can treat differently by region", () => {
     expect(cacheScope(limited, "/news/1")).to.deep.equal({ byRegion: true, byGpc: true });
     expect(cacheScope(limited, "/news/open/1")).to.deep.equal({ byRegion: false, byGpc: false });
     expect(cacheScope(limited, "/about")).to.deep.equal({ byRegion: false, byGpc: false });
+    // Matched as the decision matches: percent-encoding decoded.
+    const cyrillic = ruleLike(base, "novosti", { paths: (p: string) => (p.startsWith("/новости/") ? "ok" : "not-included") });
+    expect(cacheScope(ruleSetWith(base, [cyrillic]), "/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/1").byRegion).to.equal(true);
+    expect(cacheScope(ruleSetWith(base, [cyrillic]), "/%E0%A4%A/1").byRegion).to.equal(false);
     const mixed = ruleSetWith(base, [...base.rules, news]);
     expect(cacheScope(mixed, "/about")).to.deep.equal({ byRegion: true, byGpc: false });
     expect(cacheScope(mixed, "/news/1")).to.deep.equal({ byRegion: true, byGpc: true });

@@ -39,6 +39,16 @@ function compileScope(ruleset: RuleSet): CompiledScope {
   return { everyPath: byRegion ? Object.freeze({ byRegion, byGpc }) : NONE, limited: Object.freeze(limited) };
 }
 
+/** The path as rules match it: percent-encoding decoded, so `/новости/**` sees what browsers send. */
+function decodedPath(path: string): string {
+  if (path.indexOf("%") === -1) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * Can the rules treat this path differently by region? Every rule names regions (or unknown
  * readers), so the answer is whether any rule can apply to the path. Today's rule language has no
@@ -52,9 +62,10 @@ export function cacheScope(ruleset: RuleSet, path: string): CacheScope {
   if (!scope) compiled.set(ruleset, (scope = compileScope(ruleset)));
   if (scope.limited.length === 0 || (scope.everyPath.byRegion && scope.everyPath.byGpc)) return scope.everyPath;
   let { byRegion, byGpc } = scope.everyPath;
+  const matchable = decodedPath(path);
   for (const rule of scope.limited) {
     const f = facets(rule);
-    if (f.paths!(path) !== "ok") continue;
+    if (f.paths!(matchable) !== "ok") continue;
     byRegion = true;
     if (f.whenGpc === true || f.whenGpc === false) byGpc = true;
   }
