@@ -52,6 +52,11 @@ for (const [name, express] of [
           actionsFor: (region, facts): Action[] => {
             if (region.country !== "RU") return [];
             if (facts.path === "/list-mode") return [{ kind: "trackers", rule: RULE, mode: "list", allow: [] }];
+            if (facts.path === "/two-rules")
+              return [
+                { kind: "trackers", rule: RULE, mode: "third-party", allow: ALLOW },
+                { kind: "trackers", rule: "other", mode: "third-party", allow: ["static-cdn.example"] },
+              ];
             if (facts.path === "/bad-allow") return [{ kind: "trackers", rule: RULE, mode: "third-party", allow: ["static-cdn.example", "x.example; script-src *"] }];
             return [{ kind: "trackers", rule: RULE, mode: "third-party", allow: ALLOW }];
           },
@@ -62,6 +67,9 @@ for (const [name, express] of [
       });
       app.get("/list-mode", (_req, res) => {
         res.type("html").send("<p>list</p>");
+      });
+      app.get("/two-rules", (_req, res) => {
+        res.type("html").send("<p>two</p>");
       });
       app.get("/bad-allow", (_req, res) => {
         res.type("html").send("<p>bad</p>");
@@ -91,6 +99,15 @@ for (const [name, express] of [
       expect(headerLines(res, "content-security-policy")).to.deep.equal([APP_CSP, EXPECTED]);
       const us = await rawRequest(`${server.url}/with-csp`, { headers: { "X-Forwarded-For": US } });
       expect(headerLines(us, "content-security-policy")).to.deep.equal([APP_CSP]);
+    });
+
+    it("sends one policy per rule's allowlist, so a host passes only when every rule allows it", async () => {
+      const res = await rawRequest(`${server.url}/two-rules`, { headers: { "X-Forwarded-For": RU } });
+      const policies = headerLines(res, "content-security-policy");
+      expect(policies).to.have.length(2);
+      expect(policies[0]).to.equal(EXPECTED);
+      expect(policies[1]).to.match(/^default-src 'self' static-cdn\.example \*\.static-cdn\.example;/);
+      expect(policies[1]).not.to.contain("images.example-media.net");
     });
 
     it("sends no policy in list mode or for readers the rules leave alone", async () => {

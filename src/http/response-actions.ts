@@ -97,8 +97,9 @@ export class ResponseActions {
         ctx.problems.push(...applyRuleHeaders(response, headers));
         if (trackers.length > 0) {
           applyPrivacyHeaders(req, response);
-          const thirdParty = trackers.filter((t) => t.mode === "third-party");
-          if (thirdParty.length > 0) ctx.problems.push(...applyThirdPartyCsp(req, response, [...new Set(thirdParty.flatMap((t) => t.allow))]));
+          // One policy per allowlist: browsers enforce each, so two rules allow only what both allow.
+          const allowLists = new Map(trackers.filter((t) => t.mode === "third-party").map((t) => [t.allow.join(" "), t.allow]));
+          for (const allow of allowLists.values()) ctx.problems.push(...applyThirdPartyCsp(req, response, allow));
         }
         const cookieFilters = [...(trackers.length > 0 ? [TRACKING_COOKIE_FILTER] : []), ...cookies.map((c) => filterFor(c, ctx.problems))];
         dropCookies(response, cookieFilters);
