@@ -85,3 +85,4 @@ export { decide } from "./rules/decide.js";
 export { RuleLoadError } from "./rules/errors.js";
 export { GeoIpError } from "./region/geoip.js";
 export { OptionsError } from "./options.js";
+export { HeaderError } from "./actions/headers.js";
