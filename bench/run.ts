@@ -2,10 +2,12 @@
 // machine is shared and noisy. `npm run bench -- NAME…` runs only the named sections.
 import { run as httpDemo } from "./http-demo.js";
 import { run as region } from "./region.js";
+import { run as responseHeaders } from "./response-headers.js";
 
 const sections: Record<string, () => Promise<void>> = {
   "http-demo": httpDemo,
   region,
+  "response-headers": responseHeaders,
 };
 
 const wanted = process.argv.slice(2);

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildContainer, TOKENS } from "./container.js";
 import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } from "./http/middleware.js";
+import { CacheSafety } from "./actions/cache.js";
 import type { NoticeRenderer } from "./actions/notice.js";
 import type { DecisionSink } from "./log/decision-log.js";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
@@ -45,6 +46,8 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
     notices: c.resolve<NoticeRenderer>(TOKENS.notices),
     log,
     clock: resolved.clock,
+    // Vary on exactly the headers the resolver believes, so a CDN keys its cache on the region.
+    cacheSafety: new CacheSafety(resolved.regionHeaders.flatMap((h) => (h.subdivision ? [h.country, h.subdivision] : [h.country]))),
   });
   log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: databases.file, database_type: databases.current.databaseType });
   databases.start();
@@ -90,3 +93,4 @@ export { decide } from "./rules/decide.js";
 export { RuleLoadError } from "./rules/errors.js";
 export { GeoIpError } from "./region/geoip.js";
 export { OptionsError } from "./options.js";
+export { HeaderError } from "./actions/headers.js";
