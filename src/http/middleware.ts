@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NoticeRenderer } from "../actions/notice.js";
+import { countBytesOut } from "../log/bytes-out.js";
 import type { DecisionSink } from "../log/decision-log.js";
 import type { RegionResolver } from "../region/resolve.js";
 import type { Region } from "../region/types.js";
@@ -46,13 +47,16 @@ export function createHandler(parts: MiddlewareParts) {
     const started = process.hrtime.bigint();
     // One snapshot per request: a reload mid-response cannot mix two revisions.
     const ruleset = parts.ruleset();
-    const { region } = parts.resolver.resolve(req);
+    const { region, address } = parts.resolver.resolve(req);
     const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
     const method = req.method ?? "GET";
     const decision = decide(region, { method, path: pathWithoutQuery(url), acceptLanguage: req.headers["accept-language"] }, ruleset, parts.clock());
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
     if (res.locals) res.locals.geoCompliance = { id, region, decision } satisfies GeoComplianceLocals;
+    // Before the body interception, so that what is counted is what leaves.
+    const sent = countBytesOut(res, method);
+    parts.log.begin?.();
 
     const outcome: RewriteOutcome = { rewritten: false };
     if (decision.rewritesBody) {
@@ -79,7 +83,7 @@ export function createHandler(parts: MiddlewareParts) {
     const logOnce = (): void => {
       if (logged) return;
       logged = true;
-      parts.log.write({ decisionId: id, decision, method, path: pathWithoutQuery(url), status: res.statusCode, rewritten: outcome.rewritten, error: outcome.error ?? (res.writableFinished ? undefined : "response closed before it finished"), durationMicros: Math.round(durationMicros) });
+      parts.log.write({ decisionId: id, decision, method, path: pathWithoutQuery(url), client: address, bytes: sent.bytes, status: res.statusCode, rewritten: outcome.rewritten, error: outcome.error ?? (res.writableFinished ? undefined : "response closed before it finished"), durationMicros: Math.round(durationMicros) });
     };
     res.once("finish", logOnce);
     res.once("close", logOnce);
