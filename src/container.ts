@@ -42,11 +42,15 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
   c.register(TOKENS.notices, { useFactory: instanceCachingFactory(() => new NoticeRenderer()) });
   // Metrics are counted even with the log off; each instance has its own registry.
   c.register(TOKENS.metrics, {
-    useFactory: instanceCachingFactory((dc) => new DecisionMetrics(() => dc.resolve<DecisionSink>(TOKENS.decisionLog).status?.() ?? null)),
+    useFactory: instanceCachingFactory(() => new DecisionMetrics()),
   });
   c.register(TOKENS.decisionLog, {
     useFactory: instanceCachingFactory((dc): DecisionSink =>
-      new DecisionLog(options.decisionLog, options.instance ?? `${hostname()}:${process.pid}`, dc.resolve<DecisionMetrics>(TOKENS.metrics)),
+      new DecisionLog(options.decisionLog, {
+        instance: options.instance ?? `${hostname()}:${process.pid}`,
+        metrics: dc.resolve<DecisionMetrics>(TOKENS.metrics),
+        clock: options.clock,
+      }),
     ),
   });
   return c;

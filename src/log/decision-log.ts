@@ -29,6 +29,16 @@ export interface DecisionLogStatus extends OutputCounts {
   readonly sampledOut: number;
 }
 
+export interface DecisionLogEdges {
+  /** The name of this process in every line. */
+  readonly instance: string;
+  readonly metrics?: DecisionMetrics | null;
+  /** The clock that stamps each line; the middleware's clock by default. */
+  readonly clock?: () => Date;
+  /** For sampling; tests replace it. */
+  readonly random?: () => number;
+}
+
 /** How long `close()` waits for responses still in flight before closing the log anyway. */
 const CLOSE_GRACE_MS = 5000;
 
@@ -67,12 +77,14 @@ export class DecisionLog implements DecisionSink, Flushable {
   private inflight = 0;
   private closing: Promise<void> | null = null;
 
-  constructor(
-    options: DecisionLogOptions | false,
-    instance: string,
-    private readonly metrics: DecisionMetrics | null = null,
-    private readonly random: () => number = Math.random,
-  ) {
+  private readonly metrics: DecisionMetrics | null;
+  private readonly random: () => number;
+
+  constructor(options: DecisionLogOptions | false, edges: DecisionLogEdges) {
+    this.metrics = edges.metrics ?? null;
+    this.metrics?.countLogLines(() => this.status());
+    this.random = edges.random ?? Math.random;
+    const clock = edges.clock ?? (() => new Date());
     const o = options === false ? {} : options;
     this.settings = { client: o.client ?? "prefix", hashKey: o.hashKey };
     this.sampleRate = o.sampleUnmatched ?? 1;
@@ -85,8 +97,9 @@ export class DecisionLog implements DecisionSink, Flushable {
     this.output = output;
     this.logger = pino(
       {
-        base: { instance },
-        timestamp: pino.stdTimeFunctions.isoTime,
+        base: { instance: edges.instance },
+        // The middleware's clock, so that a line's time and its decision's time agree.
+        timestamp: () => `,"time":"${clock().toISOString()}"`,
         formatters: { level: (label) => ({ level: label }) },
       },
       { write: (line: string) => output.write(line) },

@@ -8,6 +8,7 @@ import type { OutputCounts } from "./output.js";
 const DURATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
 type Inc = { inc(value?: number): void };
+type LogCounts = OutputCounts & { readonly sampledOut: number };
 
 /**
  * The middleware's Prometheus metrics, in a registry of its own (never prom-client's global one),
@@ -25,27 +26,35 @@ export class DecisionMetrics {
   // prom-client hashes label objects on every call; a request should not pay for that.
   private readonly children = new Map<string, Inc>();
 
-  constructor(logCounts: () => (OutputCounts & { readonly sampledOut: number }) | null = () => null) {
+  /** Where the log line counts come from; the decision log sets it. */
+  private logCounts: () => LogCounts | null = () => null;
+
+  constructor() {
     const registers = [this.registry];
     this.decisions = new Counter({ name: "geo_compliance_decisions_total", help: "Decisions, by where the region came from and what happened to the response", labelNames: ["region_source", "outcome"], registers });
     this.rules = new Counter({ name: "geo_compliance_rule_decisions_total", help: "Decisions in which each rule applied", labelNames: ["rule"], registers });
     this.actions = new Counter({ name: "geo_compliance_actions_total", help: "Actions decided, by kind", labelNames: ["action"], registers });
     this.duration = new Histogram({ name: "geo_compliance_middleware_duration_seconds", help: "Time spent in the middleware for one request", buckets: DURATION_BUCKETS, registers });
     this.ruleset = new Gauge({ name: "geo_compliance_ruleset_info", help: "The rule set revision in force (value 1)", labelNames: ["revision"], registers });
-    new Counter({
+    const lines: Counter<"result"> = new Counter({
       name: "geo_compliance_log_lines_total",
       help: "Decision log lines written, failed (lost) or left out by sampling",
       labelNames: ["result"],
       registers,
-      collect(this: Counter<"result">) {
-        const c = logCounts();
-        this.reset();
+      // Read from the log when scraped, so the counts cannot drift from status().
+      collect: () => {
+        const c = this.logCounts();
+        lines.reset();
         if (!c) return;
-        this.inc({ result: "written" }, c.written);
-        this.inc({ result: "failed" }, c.failed);
-        this.inc({ result: "sampled_out" }, c.sampledOut);
+        lines.inc({ result: "written" }, c.written);
+        lines.inc({ result: "failed" }, c.failed);
+        lines.inc({ result: "sampled_out" }, c.sampledOut);
       },
     });
+  }
+
+  countLogLines(counts: () => LogCounts | null): void {
+    this.logCounts = counts;
   }
 
   private child(key: string, make: () => Inc): Inc {
