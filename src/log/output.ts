@@ -1,14 +1,23 @@
 import type { EventEmitter } from "node:events";
 import { Writable } from "node:stream";
-import pino from "pino";
 import pinoRoll from "pino-roll";
+import SonicBoomModule, { type SonicBoom as SonicBoomType } from "sonic-boom";
 import type { DecisionLogOptions } from "./options.js";
+
+// sonic-boom is CommonJS whose module.exports is the class; its types describe an ES default export.
+const SonicBoom = SonicBoomModule as unknown as typeof SonicBoomType;
 
 /**
  * Past this many bytes waiting for a slow destination, lines are dropped and counted as failed
  * rather than held: a stalled disk must not become a memory leak in the web process.
  */
 export const BUFFER_LIMIT = 32 * 1024 * 1024;
+/**
+ * Lines are written in batches of at least this many bytes, and at least every FLUSH_MS: far fewer
+ * write calls under load, at most a second's delay when quiet. close() and SIGTERM flush the rest.
+ */
+const BATCH = { minLength: 8192 };
+const FLUSH_MS = 1000;
 /** How long closing waits for a destination to take what it was given. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -85,11 +94,16 @@ export class LineOutput {
   /** Lines that arrive while a rotating file is being opened. */
   private queue: string[] = [];
   private opening: Promise<void> | null = null;
-  // `bytes` accounting: the sizes of lines not yet confirmed, oldest first.
-  private sizes: number[] = [];
-  private head = 0;
+  // `bytes` accounting: lines wait in `batch` until the next turn of the event loop, then go to
+  // the destination as one string; `groups` are the batches it has not confirmed, oldest first.
+  private batch: string[] = [];
+  private batchScheduled = false;
+  private groups: Array<{ bytes: number; lines: number }> = [];
+  private groupHead = 0;
+  private unconfirmedLines = 0;
   private confirmedBytes = 0;
   private dropped = false;
+  private flushTimer: NodeJS.Timeout | null = null;
   // `callback` accounting: writes whose callback has not come yet.
   private inflight = 0;
 
@@ -98,7 +112,7 @@ export class LineOutput {
     this.owned = typeof dest === "string" || typeof dest === "number";
     if (typeof dest === "number") {
       this.destination = dest === 2 ? "stderr" : "stdout";
-      this.attach(pino.destination({ dest, sync: false, maxLength: BUFFER_LIMIT }) as unknown as Target, "bytes");
+      this.attach(new SonicBoom({ fd: dest, sync: false, maxLength: BUFFER_LIMIT, ...BATCH }) as unknown as Target, "bytes");
     } else if (typeof dest === "string" && options.rotate) {
       this.destination = `rotating-file:${dest}`;
       const r = options.rotate;
@@ -110,13 +124,16 @@ export class LineOutput {
         mkdir: true,
         sync: false,
         maxLength: BUFFER_LIMIT,
+        ...BATCH,
       }).then(
         (stream) => this.attach(stream as unknown as Target, "bytes"),
         (error: unknown) => this.fail(error),
       );
     } else if (typeof dest === "string") {
       this.destination = `file:${dest}`;
-      this.attach(pino.destination({ dest, mkdir: true, sync: false, maxLength: BUFFER_LIMIT }) as unknown as Target, "bytes");
+      // SonicBoom itself rather than pino.destination(), whose exit hook throws when the file never opened;
+      // flushing on exit is ours (signals.ts).
+      this.attach(new SonicBoom({ dest, mkdir: true, sync: false, maxLength: BUFFER_LIMIT, ...BATCH }) as unknown as Target, "bytes");
     } else {
       this.destination = "stream";
       const t = dest as unknown as Target;
@@ -131,6 +148,18 @@ export class LineOutput {
     // Without a listener, an 'error' event would throw and take the process down with it.
     target.on?.("error", (error: unknown) => this.fail(error));
     if (accounting === "bytes") {
+      if (this.owned) {
+        // Our own timer rather than SonicBoom's periodicFlush, which would go on writing to a file that failed to open.
+        this.flushTimer = setInterval(() => {
+          if (this.broken || this.closed) return;
+          try {
+            target.flush?.();
+          } catch (error) {
+            this.fail(error);
+          }
+        }, FLUSH_MS);
+        this.flushTimer.unref();
+      }
       target.on?.("write", (n: number) => this.confirm(n));
       target.on?.("drop", () => {
         this.dropped = true;
@@ -155,10 +184,12 @@ export class LineOutput {
     try {
       switch (this.accounting) {
         case "bytes":
-          this.dropped = false;
-          target.write(line);
-          if (this.dropped) this.lose("the destination is not keeping up: its buffer is full");
-          else this.sizes.push(Buffer.byteLength(line));
+          // One write per batch: the destination's per-write bookkeeping is paid once, not per line.
+          this.batch.push(line);
+          if (!this.batchScheduled) {
+            this.batchScheduled = true;
+            setImmediate(this.sendBatch);
+          }
           break;
         case "callback":
           if ((target as unknown as Writable).writableLength > BUFFER_LIMIT) {
@@ -192,17 +223,45 @@ export class LineOutput {
     this.setError(reason);
   }
 
+  private readonly sendBatch = (): void => {
+    this.batchScheduled = false;
+    const lines = this.batch;
+    if (lines.length === 0) return;
+    this.batch = [];
+    if (this.broken || !this.target) {
+      this.failed += lines.length;
+      return;
+    }
+    const text = lines.length === 1 ? lines[0]! : lines.join("");
+    this.dropped = false;
+    try {
+      this.target.write(text);
+    } catch (error) {
+      this.failed += lines.length;
+      this.fail(error);
+      return;
+    }
+    if (this.dropped) {
+      this.failed += lines.length;
+      this.setError("the destination is not keeping up: its buffer is full");
+      return;
+    }
+    this.groups.push({ bytes: Buffer.byteLength(text), lines: lines.length });
+    this.unconfirmedLines += lines.length;
+  };
+
   private confirm(n: number): void {
     this.confirmedBytes += n;
-    const sizes = this.sizes;
-    while (this.head < sizes.length && sizes[this.head]! <= this.confirmedBytes) {
-      this.confirmedBytes -= sizes[this.head]!;
-      this.head++;
-      this.written++;
+    const groups = this.groups;
+    while (this.groupHead < groups.length && groups[this.groupHead]!.bytes <= this.confirmedBytes) {
+      const g = groups[this.groupHead++]!;
+      this.confirmedBytes -= g.bytes;
+      this.written += g.lines;
+      this.unconfirmedLines -= g.lines;
     }
-    if (this.head > 4096 && this.head * 2 > sizes.length) {
-      this.sizes = sizes.slice(this.head);
-      this.head = 0;
+    if (this.groupHead > 1024 && this.groupHead * 2 > groups.length) {
+      this.groups = groups.slice(this.groupHead);
+      this.groupHead = 0;
     }
   }
 
@@ -217,17 +276,25 @@ export class LineOutput {
     if (this.broken) return;
     this.broken = true;
     this.opening = null;
+    this.stopTimer();
     if (this.accounting === "bytes") {
-      this.failed += this.sizes.length - this.head;
-      this.sizes = [];
-      this.head = 0;
+      this.failed += this.unconfirmedLines + this.batch.length;
+      this.unconfirmedLines = 0;
+      this.groups = [];
+      this.groupHead = 0;
+      this.batch = [];
     }
     this.failed += this.queue.length;
     this.queue = [];
   }
 
+  private stopTimer(): void {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+  }
+
   counts(): OutputCounts {
-    const pending = this.queue.length + (this.accounting === "bytes" ? this.sizes.length - this.head : this.accounting === "callback" ? this.inflight : 0);
+    const pending = this.queue.length + (this.accounting === "bytes" ? this.unconfirmedLines + this.batch.length : this.accounting === "callback" ? this.inflight : 0);
     return { destination: this.destination, written: this.written, failed: this.failed, pending, lastError: this.lastError, lastErrorAt: this.lastErrorAt };
   }
 
@@ -235,6 +302,7 @@ export class LineOutput {
   flushSync(): void {
     const target = this.target;
     if (!target || this.broken || typeof target.flushSync !== "function") return;
+    this.sendBatch();
     try {
       target.flushSync();
     } catch {
@@ -243,7 +311,7 @@ export class LineOutput {
     // flushSync reports no 'write' events; what is no longer buffered has been written.
     if (this.accounting === "bytes" && typeof target._len === "number") {
       let outstanding = -this.confirmedBytes;
-      for (let i = this.head; i < this.sizes.length; i++) outstanding += this.sizes[i]!;
+      for (let i = this.groupHead; i < this.groups.length; i++) outstanding += this.groups[i]!.bytes;
       const writtenNow = outstanding - target._len;
       if (writtenNow > 0) this.confirm(writtenNow);
     }
@@ -259,6 +327,7 @@ export class LineOutput {
       await withTimeout(new Promise<void>((resolve) => target.flush!(() => resolve())), CLOSE_TIMEOUT_MS);
       return;
     }
+    if (this.accounting === "bytes") this.sendBatch();
     if (this.accounting === "bytes" && typeof target.flush === "function" && !settled()) {
       // SonicBoom's flush throws when the file is not open yet; waiting for the count covers that case too.
       try {
@@ -275,6 +344,7 @@ export class LineOutput {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    this.stopTimer();
     const target = this.target;
     if (!this.owned || !target || this.broken || typeof target.end !== "function") return;
     const ended = new Promise<void>((resolve) => {

@@ -11,6 +11,8 @@ declare module "pino-roll" {
     mkdir?: boolean;
     sync?: boolean;
     maxLength?: number;
+    minLength?: number;
+    periodicFlush?: number;
   }
 
   interface RollingStream extends EventEmitter {
