@@ -328,15 +328,22 @@ export class LineOutput {
       return;
     }
     if (this.accounting === "bytes") this.sendBatch();
-    if (this.accounting === "bytes" && typeof target.flush === "function" && !settled()) {
-      // SonicBoom's flush throws when the file is not open yet; waiting for the count covers that case too.
-      try {
-        target.flush(() => {});
-      } catch {
-        // counted below
-      }
-    }
-    await withTimeout(until(settled), CLOSE_TIMEOUT_MS);
+    await withTimeout(
+      until(() => {
+        if (settled()) return true;
+        // SonicBoom holds back less than minLength bytes, and a flush asked for during a write
+        // does not carry over: ask again until nothing is held. It throws while the file is not open yet.
+        if (this.accounting === "bytes") {
+          try {
+            target.flush?.();
+          } catch {
+            // still opening; the next round asks again
+          }
+        }
+        return false;
+      }),
+      CLOSE_TIMEOUT_MS,
+    );
   }
 
   /** Flushes, then closes a destination this log opened; one the app passed is left open. */
