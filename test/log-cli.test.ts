@@ -207,6 +207,14 @@ describe("geo-compliance logs", function () {
     expect(s.decisions + s.lifecycle).to.equal(3);
   });
 
+  it("names a file that claims to be gzip but is not", async () => {
+    const broken = join(dir, "broken.jsonl.gz");
+    writeFileSync(broken, Buffer.concat([gzipSync(readFileSync(plain)).subarray(0, 200)]));
+    const r = await cli("logs", "summary", broken);
+    expect(r.code).to.equal(1);
+    expect(r.err).to.contain(`${broken}: not a readable gzip file`);
+  });
+
   it("explains mistakes in how it was called", async () => {
     expect(await cli("logs", "summary", join(dir, "missing.jsonl"))).to.include({ code: 1, err: `geo-compliance: ${join(dir, "missing.jsonl")}: no such file` });
     const both = await cli("logs", "find", plain, "--rule", RULE, "--decision", "x");

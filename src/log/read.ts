@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 
 /** A line longer than this is not a decision line; it is skipped rather than held in memory. */
@@ -42,8 +42,9 @@ export async function scanLogFiles(
   const read: FileRead[] = [];
   for (const file of files) {
     const gzip = await isGzip(file);
-    let input: Readable = createReadStream(file, { highWaterMark: 256 * 1024 });
-    if (gzip) input = input.pipe(createGunzip());
+    const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
+    // pipeline, not pipe: an error reading the file must end the gunzip stream too, not leave it waiting.
+    const input: Readable = gzip ? pipeline(raw, createGunzip(), () => {}) : raw;
     let lineNo = 0;
     let carry: Buffer[] = [];
     let carryBytes = 0;
@@ -88,6 +89,7 @@ export async function scanLogFiles(
       throw new Error(`${file}: ${gzip ? "not a readable gzip file" : "cannot be read"} (${(error as Error).message})`);
     } finally {
       input.destroy();
+      raw.destroy();
     }
     read.push({ file, gzip, lines: lineNo });
     if (stop) break;

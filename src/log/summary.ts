@@ -229,9 +229,10 @@ export class LogSummary {
         count > 0
           ? {
               count,
-              p50: this.durations.getValueAtPercentile(50),
-              p90: this.durations.getValueAtPercentile(90),
-              p99: this.durations.getValueAtPercentile(99),
+              // A percentile is reported as the top of its bucket; never above the largest value seen.
+              p50: Math.min(this.durations.getValueAtPercentile(50), this.durations.maxValue),
+              p90: Math.min(this.durations.getValueAtPercentile(90), this.durations.maxValue),
+              p99: Math.min(this.durations.getValueAtPercentile(99), this.durations.maxValue),
               max: this.durations.maxValue,
             }
           : null,
