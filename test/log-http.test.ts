@@ -83,7 +83,7 @@ describe("decision log over HTTP", () => {
     const time = Date.parse(line.time as string);
     expect(time).to.be.within(started - 1000, Date.now());
     expect(line).to.deep.equal({
-      level: "info",
+      level: 30,
       time: line.time,
       instance: "web-test-1",
       type: "decision",
@@ -134,9 +134,9 @@ describe("decision log over HTTP", () => {
   it("writes start, rules-rejected (with its errors) and stop in the same stream", () => {
     const events = lines.filter((l) => l.type === "lifecycle");
     expect(events.map((l) => l.event)).to.deep.equal(["start", "rules-rejected", "stop"]);
-    expect(events[0]).to.include({ revision: compliance.status().revision, instance: "web-test-1", level: "info" });
+    expect(events[0]).to.include({ revision: compliance.status().revision, instance: "web-test-1", level: 30 });
     const rejected = events[1]!;
-    expect(rejected.level).to.equal("warn");
+    expect(rejected.level).to.equal(40);
     expect(rejected.errors).to.be.an("array").that.is.not.empty;
     expect((rejected.errors as Array<{ file: string }>)[0]!.file).to.contain("broken.yaml");
     expect(lines.at(-1)).to.include({ event: "stop", revision: compliance.status().revision });

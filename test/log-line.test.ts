@@ -121,7 +121,7 @@ describe("decision log: a decision line", () => {
     ]);
     // Every kind the decision can produce is allowed by the published schema.
     const validate = schemaValidator();
-    const full = { level: "info", time: "2026-06-01T12:00:00.000Z", instance: "web-1", ...decisionLine(record({ decision: decision({ matched: ["r"], actions }) }), { client: "prefix" }) };
+    const full = { level: 30, time: "2026-06-01T12:00:00.000Z", instance: "web-1", ...decisionLine(record({ decision: decision({ matched: ["r"], actions }) }), { client: "prefix" }) };
     expect(validate(full), JSON.stringify(validate.errors)).to.equal(true);
   });
 
@@ -161,9 +161,9 @@ describe("decision log: the sink", () => {
     log.lifecycle("database-swapped", { file: "/db/City.mmdb", built_at: new Date("2026-05-30T00:00:00Z") });
     await log.close({ revision: "rev1" });
     expect(dest.lines).to.deep.equal([
-      { level: "warn", time: "2026-06-01T12:00:00.000Z", instance: "web-7", type: "lifecycle", event: "rules-rejected", revision: "rev1", error: "invalid rules:\nrules/ru.yaml:3:5: unknown key", errors: [{ file: "rules/ru.yaml", line: 3, col: 5, message: "unknown key" }] },
-      { level: "info", time: "2026-06-01T12:00:00.000Z", instance: "web-7", type: "lifecycle", event: "database-swapped", file: "/db/City.mmdb", built_at: "2026-05-30T00:00:00.000Z" },
-      { level: "info", time: "2026-06-01T12:00:00.000Z", instance: "web-7", type: "lifecycle", event: "stop", revision: "rev1" },
+      { level: 40, time: "2026-06-01T12:00:00.000Z", instance: "web-7", type: "lifecycle", event: "rules-rejected", revision: "rev1", error: "invalid rules:\nrules/ru.yaml:3:5: unknown key", errors: [{ file: "rules/ru.yaml", line: 3, col: 5, message: "unknown key" }] },
+      { level: 30, time: "2026-06-01T12:00:00.000Z", instance: "web-7", type: "lifecycle", event: "database-swapped", file: "/db/City.mmdb", built_at: "2026-05-30T00:00:00.000Z" },
+      { level: 30, time: "2026-06-01T12:00:00.000Z", instance: "web-7", type: "lifecycle", event: "stop", revision: "rev1" },
     ]);
     const validate = schemaValidator();
     for (const line of dest.lines) expect(validate(line), JSON.stringify(validate.errors)).to.equal(true);
