@@ -14,15 +14,18 @@ import { listen } from "./support/server.js";
 const RU = "77.88.8.8";
 const DE = "85.214.132.117";
 
-function site(options: GeoComplianceOptions, delayMs = 0) {
+/** `hold`: responses wait for it, so a test can act while they are all in flight. */
+function site(options: GeoComplianceOptions, hold?: Promise<void>) {
   const compliance = geoCompliance({ trustProxy: ["loopback"], ...options });
   const app = express();
+  const arrived = { count: 0 };
   app.use(compliance);
   app.get("/", (_req, res) => {
-    if (delayMs > 0) setTimeout(() => res.type("html").send(ARTICLE), delayMs);
+    arrived.count++;
+    if (hold) void hold.then(() => setTimeout(() => res.type("html").send(ARTICLE), 20));
     else res.type("html").send(ARTICLE);
   });
-  return { app, compliance };
+  return { app, compliance, arrived };
 }
 
 const tmp = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
@@ -53,11 +56,14 @@ describe("decision log delivery", function () {
 
   it("waits in close() for responses still in flight, then writes stop last", async () => {
     const file = join(tmp("gc-inflight-"), "decisions.jsonl");
-    const { app, compliance } = site({ decisionLog: { destination: file } }, 150);
+    let release = (): void => {};
+    const hold = new Promise<void>((r) => (release = r));
+    const { app, compliance, arrived } = site({ decisionLog: { destination: file } }, hold);
     const server = await listen(app);
     const requests = Array.from({ length: 40 }, () => get(`${server.url}/`, DE).then((r) => r.arrayBuffer()));
-    await new Promise((r) => setTimeout(r, 50)); // all 40 are inside the app, none answered
-    const closing = compliance.close();
+    while (arrived.count < 40) await new Promise((r) => setTimeout(r, 5));
+    const closing = compliance.close(); // all 40 are inside the app, none answered
+    release();
     await Promise.all(requests);
     await closing;
     await server.close();
