@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CacheSafety } from "../actions/cache.js";
 import { assertRuleHeaders } from "../actions/headers.js";
 import type { NoticeRenderer } from "../actions/notice.js";
+import { countBytesOut } from "../log/bytes-out.js";
 import type { DecisionSink } from "../log/decision-log.js";
 import type { RegionResolver } from "../region/resolve.js";
 import type { Region } from "../region/types.js";
@@ -66,7 +67,7 @@ export function createHandler(parts: MiddlewareParts) {
     const started = process.hrtime.bigint();
     // One snapshot per request: a reload mid-response cannot mix two revisions.
     const ruleset = parts.ruleset();
-    const { region } = parts.resolver.resolve(req);
+    const { region, address } = parts.resolver.resolve(req);
     const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
     const method = req.method ?? "GET";
     const path = pathWithoutQuery(url);
@@ -75,6 +76,9 @@ export function createHandler(parts: MiddlewareParts) {
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
     if (res.locals) res.locals.geoCompliance = { id, region, decision } satisfies GeoComplianceLocals;
+    // Before the body interception, so that what is counted is what leaves.
+    const sent = countBytesOut(res, method);
+    parts.log.begin?.();
 
     const outcome: RewriteOutcome = { rewritten: false };
     const problems: string[] = [];
@@ -84,7 +88,7 @@ export function createHandler(parts: MiddlewareParts) {
       if (logged) return;
       logged = true;
       const error = outcome.error ?? (problems.length > 0 ? problems.join("; ") : undefined) ?? (res.writableFinished ? undefined : "response closed before it finished");
-      parts.log.write({ decisionId: id, decision, method, path, status: res.statusCode, rewritten: outcome.rewritten, error, durationMicros: Math.round(durationMicros) });
+      parts.log.write({ decisionId: id, decision, method, path, client: address, bytes: sent.bytes, status: res.statusCode, rewritten: outcome.rewritten, error, durationMicros: Math.round(durationMicros) });
     };
     res.once("finish", logOnce);
     res.once("close", logOnce);

@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { CacheSafety } from "../../src/actions/cache.js";
 import { NoticeRenderer } from "../../src/actions/notice.js";
 import { createHandler } from "../../src/http/middleware.js";
-import { PinoDecisionLog, type DecisionSink } from "../../src/log/decision-log.js";
+import { DecisionLog } from "../../src/log/decision-log.js";
 import { compileTrust } from "../../src/region/client-address.js";
 import { defaultDatabasePath, GeoIpDatabase } from "../../src/region/geoip.js";
 import { RegionResolver } from "../../src/region/resolve.js";
@@ -68,7 +68,7 @@ export function actionMiddleware(options: ActionSiteOptions = {}) {
     return { revision: ruleset.revision, region, matched: [...new Set(actions.map((a) => a.rule))], actions, log: "full", rewritesBody: actions.some((a) => a.kind === "notice") };
   };
   const ruleset = options.ruleset ?? shippedRuleSet();
-  const log: DecisionSink = options.log ? new PinoDecisionLog({ destination: options.log }, "test") : { write() {}, lifecycle() {}, flush: () => Promise.resolve() };
+  const log = new DecisionLog(options.log ? { destination: options.log } : false, { instance: "test" });
   return createHandler({
     resolver,
     ruleset: () => ruleset,
