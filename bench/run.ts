@@ -1,11 +1,15 @@
 // `npm run bench`: each section measures side by side in one run and prints ratios, since the
 // machine is shared and noisy. `npm run bench -- NAME…` runs only the named sections.
 import { run as httpDemo } from "./http-demo.js";
+import { run as logging } from "./logging.js";
 import { run as region } from "./region.js";
+import { run as responseHeaders } from "./response-headers.js";
 
 const sections: Record<string, () => Promise<void>> = {
   "http-demo": httpDemo,
   region,
+  "response-headers": responseHeaders,
+  logging,
 };
 
 const wanted = process.argv.slice(2);

@@ -2,7 +2,8 @@ import "reflect-metadata";
 import { hostname } from "node:os";
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from "tsyringe";
 import { NoticeRenderer } from "./actions/notice.js";
-import { PinoDecisionLog, type DecisionSink } from "./log/decision-log.js";
+import { DecisionLog, type DecisionSink } from "./log/decision-log.js";
+import { DecisionMetrics } from "./log/metrics.js";
 import type { ResolvedOptions } from "./options.js";
 import { shippedRulesDir } from "./package-root.js";
 import { compileTrust } from "./region/client-address.js";
@@ -23,10 +24,8 @@ export const TOKENS = {
   rules: Symbol("RuleStore"),
   notices: Symbol("NoticeRenderer"),
   decisionLog: Symbol("DecisionSink"),
+  metrics: Symbol("DecisionMetrics"),
 } as const;
-
-/** A no-op sink for `decisionLog: false`. */
-const SILENT: DecisionSink = { write() {}, lifecycle() {}, flush: () => Promise.resolve() };
 
 /**
  * One child container per middleware instance: two instances in one process share no database,
@@ -64,9 +63,17 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
   });
   c.register(TOKENS.rules, { useFactory: instanceCachingFactory(() => new RuleStore(options.rules ?? [shippedRulesDir()], options.clock)) });
   c.register(TOKENS.notices, { useFactory: instanceCachingFactory(() => new NoticeRenderer()) });
+  // Metrics are counted even with the log off; each instance has its own registry.
+  c.register(TOKENS.metrics, {
+    useFactory: instanceCachingFactory(() => new DecisionMetrics()),
+  });
   c.register(TOKENS.decisionLog, {
-    useFactory: instanceCachingFactory((): DecisionSink =>
-      options.decisionLog === false ? SILENT : new PinoDecisionLog(options.decisionLog, options.instance ?? `${hostname()}:${process.pid}`),
+    useFactory: instanceCachingFactory((dc): DecisionSink =>
+      new DecisionLog(options.decisionLog, {
+        instance: options.instance ?? `${hostname()}:${process.pid}`,
+        metrics: dc.resolve<DecisionMetrics>(TOKENS.metrics),
+        clock: options.clock,
+      }),
     ),
   });
   return c;

@@ -2,10 +2,13 @@ import "reflect-metadata";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildContainer, TOKENS } from "./container.js";
 import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } from "./http/middleware.js";
+import { CacheSafety } from "./actions/cache.js";
 import { readPreviewContext } from "./http/preview-context.js";
 import { createPreviewRouter, type PreviewRouter } from "./http/preview-router.js";
 import type { NoticeRenderer } from "./actions/notice.js";
-import type { DecisionSink } from "./log/decision-log.js";
+import type { DecisionLogStatus, DecisionSink } from "./log/decision-log.js";
+import type { DecisionMetrics } from "./log/metrics.js";
+import type { Registry } from "prom-client";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
 import type { DatabaseSource } from "./region/database-watch.js";
 import type { RegionResolver } from "./region/resolve.js";
@@ -17,6 +20,8 @@ export interface GeoComplianceStatus {
   readonly ruleFiles: readonly string[];
   readonly lastError: string | null;
   readonly database: { readonly file: string; readonly type: string; readonly builtAt: Date };
+  /** The decision log: lines written, failed (lost) and pending, the last error. */
+  readonly log: DecisionLogStatus;
 }
 
 /** The middleware, with its lifecycle. */
@@ -27,13 +32,17 @@ export interface GeoComplianceMiddleware {
   /** Reads the rules again; a set that does not validate is rejected and the last good one stays. */
   reload(): ReloadResult;
   status(): GeoComplianceStatus;
-  /** Stops watching the GeoIP database and flushes the decision log. */
+  /** Stops watching the GeoIP database, waits for responses in flight, writes the stop event, flushes and closes the decision log. */
   close(): Promise<void>;
   /**
    * The reader preview, for the site to mount where it chooses, before the middleware:
    * `app.use("/_preview", compliance.previewRouter)`. Without `preview.secret` it answers 404 to everything.
    */
   readonly previewRouter: PreviewRouter;
+  /** Serves this instance's Prometheus metrics: `app.get("/metrics", compliance.metricsHandler)`. */
+  readonly metricsHandler: (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
+  /** This instance's metrics registry (its own, not prom-client's global one). */
+  readonly metrics: Registry;
 }
 
 /**
@@ -46,6 +55,7 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
   const databases = c.resolve<DatabaseSource>(TOKENS.databaseSource);
   const rules = c.resolve<RuleStore>(TOKENS.rules);
   const log = c.resolve<DecisionSink>(TOKENS.decisionLog);
+  const metrics = c.resolve<DecisionMetrics>(TOKENS.metrics);
   const handler = createHandler({
     resolver: c.resolve<RegionResolver>(TOKENS.resolver),
     ruleset: () => rules.current,
@@ -53,6 +63,8 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
     log,
     clock: resolved.clock,
     previewContext: resolved.preview ? (req, now) => readPreviewContext(resolved.preview!, req, now) : undefined,
+    // Vary on exactly the headers the resolver believes, so a CDN keys its cache on the region.
+    cacheSafety: new CacheSafety(resolved.regionHeaders.flatMap((h) => (h.subdivision ? [h.country, h.subdivision] : [h.country]))),
   });
   log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: databases.file, database_type: databases.current.databaseType });
   databases.start();
@@ -60,10 +72,12 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
   const middleware = Object.assign(handler, {
     ready: Promise.resolve(),
     previewRouter: createPreviewRouter({ settings: resolved.preview, ruleset: () => rules.current, clock: resolved.clock }),
+    metricsHandler: metrics.handler,
+    metrics: metrics.registry,
     reload(): ReloadResult {
       const result = rules.reload();
       if (result.ok) log.lifecycle("rules-loaded", { revision: result.revision });
-      else log.lifecycle("rules-rejected", { revision: result.revision, error: result.error?.message });
+      else log.lifecycle("rules-rejected", { revision: result.revision, error: result.error });
       return result;
     },
     status(): GeoComplianceStatus {
@@ -74,13 +88,15 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
         ruleFiles: current.files,
         lastError: rules.lastError?.message ?? null,
         database: { file: databases.file, type: databases.current.databaseType, builtAt: databases.current.buildEpoch },
+        log: log.status?.() ?? { enabled: true, destination: "custom", written: 0, failed: 0, pending: 0, sampledOut: 0, lastError: null, lastErrorAt: null },
       };
     },
     close(): Promise<void> {
       if (!closed) {
         databases.close();
-        log.lifecycle("stop", { revision: rules.current.revision });
-        closed = log.flush().then(() => c.dispose());
+        const stop = { revision: rules.current.revision };
+        const flushed = log.close ? log.close(stop) : (log.lifecycle("stop", stop), log.flush());
+        closed = flushed.then(() => c.dispose());
       }
       return closed;
     },
@@ -90,6 +106,7 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
 
 export { DECISION_HEADER };
 export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult, PreviewRouter };
+export type { DecisionLogOptions, DecisionLogStatus, DecisionRecord, DecisionSink, ResponseOutcome, ClientMode, RotateOptions } from "./log/decision-log.js";
 export type { Region, RegionSource } from "./region/types.js";
 export type { RegionHeaderSpec, RegionHeaderPreset, RegionHeaderNames } from "./region/cdn-headers.js";
 export type { NetworkOverride } from "./region/networks.js";
@@ -99,3 +116,4 @@ export { decide } from "./rules/decide.js";
 export { RuleLoadError } from "./rules/errors.js";
 export { GeoIpError } from "./region/geoip.js";
 export { OptionsError } from "./options.js";
+export { HeaderError } from "./actions/headers.js";

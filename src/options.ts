@@ -1,6 +1,5 @@
-import type { DestinationStream } from "pino";
 import type { TrustProxy } from "./region/client-address.js";
-import type { DecisionLogOptions } from "./log/decision-log.js";
+import { checkDecisionLogOptions, type DecisionLogOptions } from "./log/options.js";
 import { resolveRegionOptions, type RegionOptions, type ResolvedRegionOptions } from "./region/options.js";
 
 export interface GeoComplianceOptions {
@@ -42,10 +41,6 @@ export class OptionsError extends TypeError {
   }
 }
 
-function isDestinationStream(value: unknown): value is DestinationStream {
-  return typeof value === "object" && value !== null && typeof (value as { write?: unknown }).write === "function";
-}
-
 /** Checks the options once, at construction, so a typo fails start-up instead of a request. */
 export function resolveOptions(input: GeoComplianceOptions | undefined): ResolvedOptions {
   const options = input ?? {};
@@ -67,19 +62,9 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
   } catch (error) {
     throw new OptionsError((error as Error).message);
   }
-  let decisionLog: DecisionLogOptions | false = {};
-  if (options.decisionLog === false) decisionLog = false;
-  else if (options.decisionLog !== undefined) {
-    if (typeof options.decisionLog !== "object" || options.decisionLog === null) throw new OptionsError("decisionLog must be an object or false");
-    for (const key of Object.keys(options.decisionLog)) {
-      if (key !== "destination" && key !== "enabled") throw new OptionsError(`unknown option "decisionLog.${key}"`);
-    }
-    const dest = options.decisionLog.destination;
-    if (dest !== undefined && !(typeof dest === "string" && dest.length > 0) && dest !== 1 && dest !== 2 && !isDestinationStream(dest)) {
-      throw new OptionsError("decisionLog.destination must be a file path, 1 (stdout), 2 (stderr) or a writable stream");
-    }
-    decisionLog = options.decisionLog.enabled === false ? false : options.decisionLog;
-  }
+  const decisionLog = checkDecisionLogOptions(options.decisionLog, (message) => {
+    throw new OptionsError(message);
+  });
   if (options.instance !== undefined && (typeof options.instance !== "string" || options.instance.length === 0)) {
     throw new OptionsError("instance must be a non-empty string");
   }

@@ -5,6 +5,7 @@ import { RuleLoadError } from "../rules/errors.js";
 import { diffJson, diffRules, formatDiff } from "./diff.js";
 import { explain, formatExplanation } from "./explain.js";
 import { previewToken } from "./preview-token.js";
+import { runLogs } from "./logs.js";
 import { SideError } from "./rule-sides.js";
 import { USAGE, UsageError } from "./usage.js";
 import { formatValidation, validate } from "./validate.js";
@@ -74,16 +75,32 @@ export function run(argv: readonly string[], out: (text: string) => void = (t) =
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      err(`geo-compliance: ${(error as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    err(`geo-compliance: ${(error as Error).message}`);
-    return 1;
+    return failure(error, err);
+  }
+}
+
+function failure(error: unknown, err: (text: string) => void): number {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    err(`geo-compliance: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  err(`geo-compliance: ${(error as Error).message}`);
+  return 1;
+}
+
+/** Runs any command, including `logs`, which reads its files as streams and so finishes asynchronously. */
+export async function main(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t + "\n"), err: (text: string) => void = (t) => process.stderr.write(t + "\n")): Promise<number> {
+  if (argv[0] !== "logs") return run(argv, out, err);
+  try {
+    return await runLogs(argv.slice(1), out, err);
+  } catch (error) {
+    return failure(error, err);
   }
 }
 
 // Run only when executed as the `geo-compliance` command, not when imported by tests.
 if (process.argv[1] && /(?:^|[\\/])(main\.js|geo-compliance)$/.test(process.argv[1])) {
-  process.exitCode = run(process.argv.slice(2));
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

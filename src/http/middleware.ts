@@ -1,6 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { CacheSafety } from "../actions/cache.js";
+import { assertRuleHeaders } from "../actions/headers.js";
 import type { NoticeRenderer } from "../actions/notice.js";
+import { countBytesOut } from "../log/bytes-out.js";
 import type { DecisionSink } from "../log/decision-log.js";
 import type { RegionResolver } from "../region/resolve.js";
 import type { Region } from "../region/types.js";
@@ -9,6 +12,7 @@ import type { RuleSet } from "../rules/types.js";
 import { HtmlRewriteStream, type RewriteOutcome } from "./html-rewrite.js";
 import { interceptBody } from "./intercept.js";
 import type { PreviewContext } from "./preview-context.js";
+import { ResponseActions } from "./response-actions.js";
 import { notRewritableBecause } from "./rewritable.js";
 
 export const DECISION_HEADER = "Geo-Compliance-Decision";
@@ -30,13 +34,17 @@ declare global {
 }
 
 export interface MiddlewareParts {
-  readonly resolver: RegionResolver;
+  readonly resolver: Pick<RegionResolver, "resolve">;
   readonly ruleset: () => RuleSet;
   readonly notices: NoticeRenderer;
   readonly log: DecisionSink;
   readonly clock: () => Date;
   /** The date and language a signed preview fixes; asked only for requests a valid preview token placed. */
   readonly previewContext?: ((req: IncomingMessage, now: Date) => PreviewContext | null) | undefined;
+  /** The decision function; `decide` unless another is injected (previews, tests). */
+  readonly decide?: typeof decide;
+  /** How responses the rules can change by region are marked for shared caches. */
+  readonly cacheSafety?: CacheSafety;
 }
 
 export type Next = (error?: unknown) => void;
@@ -54,13 +62,20 @@ function rewrittenEtag(etag: string, revision: string, decision: Decision): stri
 }
 
 export function createHandler(parts: MiddlewareParts) {
+  const decideFor = parts.decide ?? decide;
+  const responses = new ResponseActions(parts.cacheSafety ?? new CacheSafety());
+  // A header a rule asks for that could not be sent stops start-up, not a request.
+  assertRuleHeaders(parts.ruleset());
   return function geoComplianceHandler(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next: Next): void {
     const started = process.hrtime.bigint();
     // One snapshot per request: a reload mid-response cannot mix two revisions.
     const ruleset = parts.ruleset();
-    let { region } = parts.resolver.resolve(req);
+    const resolved = parts.resolver.resolve(req);
+    const address = resolved.address;
+    let region = resolved.region;
     const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
     const method = req.method ?? "GET";
+    const path = pathWithoutQuery(url);
     let now = parts.clock();
     let acceptLanguage = req.headers["accept-language"];
     // A preview may also fix the date and the language, for this request only; the log line says so.
@@ -71,12 +86,32 @@ export function createHandler(parts: MiddlewareParts) {
       const fixed = [preview.at ? `as of ${preview.at.toISOString()}` : "", preview.language ? `Accept-Language ${preview.language}` : ""].filter(Boolean).join(", ");
       region = { ...region, reason: region.reason ? `${region.reason}; ${fixed}` : fixed };
     }
-    const decision = decide(region, { method, path: pathWithoutQuery(url), acceptLanguage }, ruleset, now);
+    const decision = decideFor(region, { method, path, acceptLanguage }, ruleset, now);
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
     if (res.locals) res.locals.geoCompliance = { id, region, decision } satisfies GeoComplianceLocals;
+    // Before the body interception, so that what is counted is what leaves.
+    const sent = countBytesOut(res, method);
+    parts.log.begin?.();
 
     const outcome: RewriteOutcome = { rewritten: false };
+    const problems: string[] = [];
+    let durationMicros = 0;
+    let logged = false;
+    const logOnce = (): void => {
+      if (logged) return;
+      logged = true;
+      const error = outcome.error ?? (problems.length > 0 ? problems.join("; ") : undefined) ?? (res.writableFinished ? undefined : "response closed before it finished");
+      parts.log.write({ decisionId: id, decision, method, path, client: address, bytes: sent.bytes, status: res.statusCode, rewritten: outcome.rewritten, error, durationMicros: Math.round(durationMicros) });
+    };
+    res.once("finish", logOnce);
+    res.once("close", logOnce);
+
+    const context = { req, res, method, path, region, decision, decisionId: id, ruleset, now, problems };
+    if (responses.answer(context)) {
+      durationMicros = Number(process.hrtime.bigint() - started) / 1000;
+      return;
+    }
     if (decision.rewritesBody) {
       interceptBody(res, {
         onHeaders(response) {
@@ -95,16 +130,11 @@ export function createHandler(parts: MiddlewareParts) {
         },
       });
     }
+    // Installed after the body interception so it runs first when the headers go out, and sees
+    // writeHead's own headers applied in full.
+    responses.onHeaders(context);
 
-    const durationMicros = Number(process.hrtime.bigint() - started) / 1000;
-    let logged = false;
-    const logOnce = (): void => {
-      if (logged) return;
-      logged = true;
-      parts.log.write({ decisionId: id, decision, method, path: pathWithoutQuery(url), status: res.statusCode, rewritten: outcome.rewritten, error: outcome.error ?? (res.writableFinished ? undefined : "response closed before it finished"), durationMicros: Math.round(durationMicros) });
-    };
-    res.once("finish", logOnce);
-    res.once("close", logOnce);
+    durationMicros = Number(process.hrtime.bigint() - started) / 1000;
     next();
   };
 }

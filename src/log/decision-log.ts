@@ -1,92 +1,165 @@
-import pino, { type DestinationStream, type Logger } from "pino";
-import type { Decision } from "../rules/decide.js";
+import pino, { type Logger } from "pino";
+import type { DecisionMetrics } from "./metrics.js";
+import type { DecisionLogOptions } from "./options.js";
+import { LineOutput, type OutputCounts } from "./output.js";
+import { decisionLine, type DecisionRecord, type LineSettings } from "./record.js";
+import { unwatchSignals, watchSignals, type Flushable } from "./signals.js";
 
-export type DecisionLogDestination = string | 1 | 2 | DestinationStream;
+export type { DecisionLogDestination, DecisionLogOptions, ClientMode, RotateOptions } from "./options.js";
+export type { DecisionRecord, ResponseOutcome } from "./record.js";
 
-export interface DecisionLogOptions {
-  /** A file path, 1 for stdout, 2 for stderr, or any pino destination. Default: stdout. */
-  readonly destination?: DecisionLogDestination;
-  /** Set to false to turn the decision log off. */
-  readonly enabled?: boolean;
-}
-
-/** One decision as it is written: no raw address, no query string. */
-export interface DecisionRecord {
-  readonly decisionId: string;
-  readonly decision: Decision;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly rewritten: boolean;
-  readonly error?: string | undefined;
-  readonly durationMicros: number;
-}
-
+/** Where decisions and lifecycle events go. Other stages emit their lifecycle events through it. */
 export interface DecisionSink {
+  /** A response finished (or its connection closed): one decision line. */
   write(record: DecisionRecord): void;
+  /** A lifecycle event (`type: "lifecycle"`) in the same stream; see docs/decision-log.md for the events. */
   lifecycle(event: string, fields?: Record<string, unknown>): void;
+  /** Resolves when every line written so far has reached the destination. */
   flush(): Promise<void>;
+  /** A request entered the middleware; its line is to come. `close()` waits for those in flight. */
+  begin?(): void;
+  /** Waits for responses in flight, writes `stop` with `fields`, flushes and closes the destination. */
+  close?(fields?: Record<string, unknown>): Promise<void>;
+  status?(): DecisionLogStatus;
 }
 
-/** Writes one JSON line per decision through pino, whose asynchronous destination keeps I/O off the request path. */
-export class PinoDecisionLog implements DecisionSink {
-  private readonly logger: Logger;
-  private readonly destination: DestinationStream & { flushSync?: () => void; flush?: (cb?: (err?: Error) => void) => void; end?: () => void };
-  private readonly ownsDestination: boolean;
+export interface DecisionLogStatus extends OutputCounts {
+  readonly enabled: boolean;
+  /** Decisions where no rule applied that sampling left out (`sampleUnmatched`). */
+  readonly sampledOut: number;
+}
 
-  constructor(options: DecisionLogOptions, private readonly instance: string) {
-    const dest = options.destination ?? 1;
-    this.ownsDestination = typeof dest === "string" || typeof dest === "number";
-    this.destination =
-      typeof dest === "string"
-        ? pino.destination({ dest, mkdir: true, sync: false })
-        : typeof dest === "number"
-          ? pino.destination({ dest, sync: false })
-          : dest;
+export interface DecisionLogEdges {
+  /** The name of this process in every line. */
+  readonly instance: string;
+  readonly metrics?: DecisionMetrics | null;
+  /** The clock that stamps each line; the middleware's clock by default. */
+  readonly clock?: () => Date;
+  /** For sampling; tests replace it. */
+  readonly random?: () => number;
+}
+
+/** How long `close()` waits for responses still in flight before closing the log anyway. */
+const CLOSE_GRACE_MS = 5000;
+
+/** Events that mean something was refused are written at level `warn`. */
+function levelOf(event: string): "info" | "warn" {
+  return event.endsWith("-rejected") || event.endsWith("-failed") ? "warn" : "info";
+}
+
+/** Lifecycle fields as they are written: an Error becomes its message, with the problems it lists. */
+function lifecycleFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (value instanceof Error) {
+      out[key] = value.message;
+      const problems = (value as { problems?: unknown }).problems;
+      if (Array.isArray(problems)) out.errors = problems;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * The decision log: one JSON line per decision through pino, lifecycle events in the same
+ * stream, metrics for every decision. Lines are written when a response finishes, after the
+ * reader has it; pino only serializes, and the destination writes asynchronously.
+ */
+export class DecisionLog implements DecisionSink, Flushable {
+  private readonly logger: Logger | null;
+  private readonly output: LineOutput | null;
+  private readonly settings: LineSettings;
+  private readonly sampleRate: number;
+  private sampledOut = 0;
+  private inflight = 0;
+  private closing: Promise<void> | null = null;
+
+  private readonly metrics: DecisionMetrics | null;
+  private readonly random: () => number;
+
+  constructor(options: DecisionLogOptions | false, edges: DecisionLogEdges) {
+    this.metrics = edges.metrics ?? null;
+    this.metrics?.countLogLines(() => this.status());
+    this.random = edges.random ?? Math.random;
+    const clock = edges.clock ?? (() => new Date());
+    const o = options === false ? {} : options;
+    this.settings = { client: o.client ?? "prefix", hashKey: o.hashKey };
+    this.sampleRate = o.sampleUnmatched ?? 1;
+    if (options === false) {
+      this.output = null;
+      this.logger = null;
+      return;
+    }
+    const output = new LineOutput(options);
+    this.output = output;
     this.logger = pino(
       {
-        base: { instance },
-        messageKey: "msg",
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
+        base: { instance: edges.instance },
+        // pino's numeric levels (30 info, 40 warn): a label formatter would cost more than the rest of the line.
+        // The middleware's clock, so that a line's time and its decision's time agree.
+        timestamp: () => `,"time":"${clock().toISOString()}"`,
       },
-      this.destination,
+      { write: (line: string) => output.write(line) },
     );
+    watchSignals(this);
   }
 
-  write(r: DecisionRecord): void {
-    const d = r.decision;
-    const full = d.log === "full";
-    this.logger.info({
-      type: "decision",
-      decision_id: r.decisionId,
-      revision: d.revision,
-      region: { country: d.region.country, subdivision: d.region.subdivision, source: d.region.source, ...(d.region.reason ? { reason: d.region.reason } : {}) },
-      method: r.method,
-      ...(full ? { path: r.path } : {}),
-      rules: d.matched,
-      actions: d.actions.map((a) => ({ kind: a.kind, rule: a.rule, ...(a.kind === "notice" ? { language: a.language } : {}) })),
-      status: r.status,
-      rewritten: r.rewritten,
-      duration_us: r.durationMicros,
-      ...(r.error ? { error: r.error } : {}),
-    });
+  begin(): void {
+    this.inflight++;
+  }
+
+  write(record: DecisionRecord): void {
+    if (this.inflight > 0) this.inflight--;
+    this.metrics?.observe(record);
+    if (!this.logger) return;
+    let rate: number | undefined;
+    if (record.decision.matched.length === 0 && this.sampleRate < 1) {
+      if (this.random() >= this.sampleRate) {
+        this.sampledOut++;
+        return;
+      }
+      rate = this.sampleRate;
+    }
+    this.logger.info(decisionLine(record, this.settings, rate));
   }
 
   lifecycle(event: string, fields: Record<string, unknown> = {}): void {
-    this.logger.info({ type: "lifecycle", event, ...fields });
+    if ((event === "start" || event === "rules-loaded") && typeof fields.revision === "string") this.metrics?.setRevision(fields.revision);
+    this.logger?.[levelOf(event)]({ type: "lifecycle", event, ...lifecycleFields(fields) });
   }
 
   flush(): Promise<void> {
-    const dest = this.destination;
-    return new Promise<void>((resolve) => {
-      if (typeof dest.flush === "function") {
-        dest.flush(() => resolve());
-      } else {
-        resolve();
-      }
-    }).then(() => {
-      if (this.ownsDestination && typeof dest.end === "function") dest.end();
-    });
+    return this.output?.flush() ?? Promise.resolve();
+  }
+
+  flushSync(): void {
+    this.output?.flushSync();
+  }
+
+  close(fields: Record<string, unknown> = {}, graceMs = CLOSE_GRACE_MS): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        unwatchSignals(this);
+        if (this.inflight > 0) {
+          const deadline = Date.now() + graceMs;
+          while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        }
+        this.lifecycle("stop", fields);
+        await this.output?.close();
+      })();
+    }
+    return this.closing;
+  }
+
+  closeOnSignal(signal: NodeJS.Signals, graceMs: number): Promise<void> {
+    return this.close({ signal }, graceMs);
+  }
+
+  status(): DecisionLogStatus {
+    const counts = this.output?.counts() ?? { destination: "none", written: 0, failed: 0, pending: 0, lastError: null, lastErrorAt: null };
+    return { enabled: this.output !== null, sampledOut: this.sampledOut, ...counts };
   }
 }

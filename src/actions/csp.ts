@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { contentSecurityPolicy } from "helmet";
+import { parse as parseHost } from "tldts";
+
+/** A host the site allows: a domain such as `example-cdn.net`, no scheme, port or path. */
+const HOST = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/i;
+
+/** Why an `allow` entry cannot go into the policy, or null. Shared with the rule loader. */
+export function allowHostProblem(host: unknown): string | null {
+  if (typeof host !== "string" || !HOST.test(host)) {
+    return `${JSON.stringify(host)} is not a host name: write the site's domain alone, such as static.example.net, without https:// or a path`;
+  }
+  return null;
+}
+
+/** `example.com` and every host under it, as CSP host sources (no scheme: the page's own scheme applies). */
+function hostSources(domain: string): string[] {
+  return [domain, `*.${domain}`];
+}
+
+/** The site's own registrable domain from the Host header, or null for an address or a name without one. */
+export function siteDomain(req: IncomingMessage): string | null {
+  const host = req.headers.host;
+  if (!host) return null;
+  const parsed = parseHost(host.toLowerCase().replace(/:\d+$/, ""));
+  if (parsed.isIp || !parsed.domain || allowHostProblem(parsed.domain) !== null) return null;
+  return parsed.domain;
+}
+
+/**
+ * The directives for `third-party` mode: fetches may go to the page's own origin, the site's own
+ * domain and the allowlist, nowhere else. Inline scripts and styles stay allowed: this policy is a
+ * second wall against third-party requests, not an XSS policy, and it must not break the page;
+ * a stricter policy the app sends still applies beside it.
+ */
+export function thirdPartyDirectives(allow: readonly string[], site: string | null): Record<string, string[]> {
+  const hosts = [...new Set([...(site ? [site] : []), ...allow])].flatMap(hostSources);
+  const own = ["'self'", ...hosts];
+  return {
+    "default-src": own,
+    "script-src": [...own, "'unsafe-inline'", "'unsafe-eval'"],
+    "style-src": [...own, "'unsafe-inline'"],
+    "img-src": [...own, "data:", "blob:"],
+    "font-src": [...own, "data:"],
+    "media-src": [...own, "data:", "blob:"],
+    "connect-src": own,
+    "frame-src": own,
+    "worker-src": [...own, "blob:"],
+    "form-action": own,
+  };
+}
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+/** helmet builds and checks a policy once; policies are kept per (site, allowlist), a bounded number. */
+const MAX_POLICIES = 256;
+const policies = new Map<string, Middleware>();
+
+function policyFor(allow: readonly string[], site: string | null): Middleware {
+  const key = `${site ?? ""} ${allow.join(" ")}`;
+  let mw = policies.get(key);
+  if (!mw) {
+    if (policies.size >= MAX_POLICIES) policies.clear();
+    mw = contentSecurityPolicy({ useDefaults: false, directives: thirdPartyDirectives(allow, site) }) as Middleware;
+    policies.set(key, mw);
+  }
+  return mw;
+}
+
+/**
+ * Adds the third-party policy. A policy the app already set is kept and ours is sent beside it as
+ * a second header: browsers enforce every policy they get, so adding one can only narrow what the
+ * page may load, never widen it. Allow entries that are not host names are left out (which narrows
+ * the policy) and returned for the log.
+ */
+export function applyThirdPartyCsp(req: IncomingMessage, res: ServerResponse, allow: readonly string[]): string[] {
+  const refused = allow.filter((h) => allowHostProblem(h) !== null);
+  const hosts = allow.filter((h) => allowHostProblem(h) === null).map((h) => h.toLowerCase());
+  const existing = res.getHeader("content-security-policy");
+  policyFor(hosts, siteDomain(req))(req, res, () => {});
+  if (existing !== undefined) {
+    const ours = String(res.getHeader("content-security-policy"));
+    const theirs = Array.isArray(existing) ? existing.map(String) : [String(existing)];
+    res.setHeader("Content-Security-Policy", [...theirs, ours]);
+  }
+  return refused.map((h) => `trackers allow: ${allowHostProblem(h)}`);
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { sendBlock } from "../actions/block.js";
+import { cacheScope, type CacheSafety } from "../actions/cache.js";
+import { CookieFilter, cookiePatternProblem, dropCookies, TRACKING_COOKIE_FILTER } from "../actions/cookies.js";
+import { applyThirdPartyCsp } from "../actions/csp.js";
+import { gpcResource, GPC_PATH, sendGpcResource } from "../actions/gpc.js";
+import { applyPrivacyHeaders, applyRuleHeaders } from "../actions/headers.js";
+import { sendRedirect } from "../actions/redirect.js";
+import { facets } from "../actions/rule-facets.js";
+import type { Region } from "../region/types.js";
+import type { BlockAction, CookiesAction, HeaderAction, RedirectAction, TrackersAction } from "../rules/actions.js";
+import type { Decision } from "../rules/decide.js";
+import type { RuleSet } from "../rules/types.js";
+import { onResponseHeaders } from "./on-headers.js";
+
+export interface ResponseContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  /** The path without the query string. */
+  readonly path: string;
+  readonly region: Region;
+  readonly decision: Decision;
+  readonly decisionId: string;
+  readonly ruleset: RuleSet;
+  readonly now: Date;
+  /** Problems met while carrying out the actions, for the decision log. */
+  readonly problems: string[];
+}
+
+/** Cookie patterns compiled once per action (actions are built once per rule set). */
+const filters = new WeakMap<CookiesAction, CookieFilter>();
+
+function filterFor(action: CookiesAction, problems: string[]): CookieFilter {
+  let filter = filters.get(action);
+  if (!filter) {
+    const bad = action.drop.filter((p) => cookiePatternProblem(p) !== null);
+    for (const p of bad) problems.push(`rule ${action.rule}: cookies: ${cookiePatternProblem(p)}`);
+    filter = new CookieFilter(action.drop.filter((p) => cookiePatternProblem(p) === null));
+    if (bad.length === 0) filters.set(action, filter);
+  }
+  return filter;
+}
+
+/**
+ * Carries out a decision's response actions other than the body rewrite: answers in place of the
+ * app (GPC resource, block, redirect), or sets the headers when the app's headers are final.
+ */
+export class ResponseActions {
+  constructor(private readonly cache: CacheSafety) {}
+
+  /** Before the app runs. Returns true when the response has been answered and the app must not run. */
+  answer(ctx: ResponseContext): boolean {
+    const { req, res, method, path, decision } = ctx;
+    // The GPC statement is the same for every reader, so it needs no cache marking.
+    if (path === GPC_PATH && (method === "GET" || method === "HEAD")) {
+      const resource = gpcResource(ctx.ruleset, ctx.now);
+      if (resource) {
+        sendGpcResource(res, method, resource);
+        return true;
+      }
+    }
+    const scope = cacheScope(ctx.ruleset, path);
+    const block = decision.actions.find((a): a is BlockAction => a.kind === "block");
+    if (block) {
+      this.cache.apply(res, ctx.region, scope, true);
+      const rule = ctx.ruleset.rules.find((r) => r.id === block.rule);
+      const ruleTexts = rule ? (facets(rule).block?.texts ?? undefined) : undefined;
+      const problem = sendBlock(req, res, { action: block, path, decisionId: ctx.decisionId, acceptLanguage: req.headers["accept-language"], ruleTexts });
+      if (problem) ctx.problems.push(problem);
+      return true;
+    }
+    const redirect = decision.actions.find((a): a is RedirectAction => a.kind === "redirect");
+    if (redirect) {
+      this.cache.apply(res, ctx.region, scope, false);
+      const problem = sendRedirect(res, method, redirect);
+      if (!problem) return true;
+      ctx.problems.push(problem);
+    }
+    return false;
+  }
+
+  /**
+   * Sets the headers when the app's are final: rule headers, privacy headers, the third-party CSP,
+   * tracking cookies dropped, and the cache marking (for every reader on a path rules can change).
+   */
+  onHeaders(ctx: ResponseContext): void {
+    const { req, res, decision } = ctx;
+    const scope = cacheScope(ctx.ruleset, ctx.path);
+    const headers = decision.actions.filter((a): a is HeaderAction => a.kind === "header");
+    const trackers = decision.actions.filter((a): a is TrackersAction => a.kind === "trackers");
+    const cookies = decision.actions.filter((a): a is CookiesAction => a.kind === "cookies");
+    if (!scope.byRegion && headers.length === 0 && trackers.length === 0 && cookies.length === 0) return;
+    const localized = decision.actions.some((a) => a.kind === "notice");
+    onResponseHeaders(res, (response) => {
+      try {
+        ctx.problems.push(...applyRuleHeaders(response, headers));
+        if (trackers.length > 0) {
+          applyPrivacyHeaders(req, response);
+          // One policy per allowlist: browsers enforce each, so two rules allow only what both allow.
+          const allowLists = new Map(trackers.filter((t) => t.mode === "third-party").map((t) => [t.allow.join(" "), t.allow]));
+          for (const allow of allowLists.values()) ctx.problems.push(...applyThirdPartyCsp(req, response, allow));
+        }
+        const cookieFilters = [...(trackers.length > 0 ? [TRACKING_COOKIE_FILTER] : []), ...cookies.map((c) => filterFor(c, ctx.problems))];
+        dropCookies(response, cookieFilters);
+        this.cache.apply(response, ctx.region, scope, localized);
+      } catch (error) {
+        // Whatever failed, no cache may keep this response for another reader.
+        response.setHeader("Cache-Control", "no-store");
+        ctx.problems.push(`response headers: ${(error as Error).message}`);
+      }
+    });
+  }
+}

@@ -1,0 +1,30 @@
+import { createHmac } from "node:crypto";
+import { isIPv4 } from "node:net";
+import ipaddr from "ipaddr.js";
+import type { ClientMode } from "./options.js";
+
+/**
+ * Turns the reader's address into what the decision log may keep: by default a network prefix
+ * (IPv4 /24, IPv6 /48), wide enough not to point at one household and narrow enough to tell
+ * networks apart; a keyed hash lets an operator link requests without being able to reverse them.
+ */
+export function clientField(address: string | null | undefined, mode: ClientMode, hashKey?: string | Buffer): string | undefined {
+  if (!address || mode === "none") return undefined;
+  switch (mode) {
+    case "raw":
+      return address;
+    case "hash":
+      return `hmac-sha256:${createHmac("sha256", hashKey ?? "").update(address).digest("hex").slice(0, 32)}`;
+    case "prefix":
+      return networkPrefix(address);
+  }
+}
+
+export function networkPrefix(address: string): string | undefined {
+  if (isIPv4(address)) return `${address.slice(0, address.lastIndexOf("."))}.0/24`;
+  if (!ipaddr.isValid(address)) return undefined;
+  const parsed = ipaddr.process(address); // ::ffff:a.b.c.d becomes IPv4
+  if (parsed.kind() === "ipv4") return `${parsed.toString().replace(/\.\d+$/, ".0")}/24`;
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 3);
+  return `${new ipaddr.IPv6([...parts, 0, 0, 0, 0, 0]).toString()}/48`;
+}

@@ -1,0 +1,104 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { outcomeOf } from "./record.js";
+import type { DecisionRecord } from "./record.js";
+import type { OutputCounts } from "./output.js";
+
+/** Seconds; the middleware's own work is tens of microseconds, a slow region lookup a few milliseconds. */
+const DURATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+type Inc = { inc(value?: number): void };
+type LogCounts = OutputCounts & { readonly sampledOut: number };
+
+/**
+ * The middleware's Prometheus metrics, in a registry of its own (never prom-client's global one),
+ * so two middleware instances in one process count separately. An app that wants them next to its
+ * own metrics merges registries: `Registry.merge([appRegistry, compliance.metrics])`.
+ */
+export class DecisionMetrics {
+  readonly registry = new Registry();
+  private readonly decisions: Counter<"region_source" | "outcome">;
+  private readonly rules: Counter<"rule">;
+  private readonly actions: Counter<"action">;
+  private readonly duration: Histogram;
+  private readonly ruleset: Gauge<"revision">;
+  private revision: string | null = null;
+  // prom-client hashes label objects on every call; a request should not pay for that.
+  private readonly children = new Map<string, Inc>();
+
+  /** Where the log line counts come from; the decision log sets it. */
+  private logCounts: () => LogCounts | null = () => null;
+
+  constructor() {
+    const registers = [this.registry];
+    this.decisions = new Counter({ name: "geo_compliance_decisions_total", help: "Decisions, by where the region came from and what happened to the response", labelNames: ["region_source", "outcome"], registers });
+    this.rules = new Counter({ name: "geo_compliance_rule_decisions_total", help: "Decisions in which each rule applied", labelNames: ["rule"], registers });
+    this.actions = new Counter({ name: "geo_compliance_actions_total", help: "Actions decided, by kind", labelNames: ["action"], registers });
+    this.duration = new Histogram({ name: "geo_compliance_middleware_duration_seconds", help: "Time spent in the middleware for one request", buckets: DURATION_BUCKETS, registers });
+    this.ruleset = new Gauge({ name: "geo_compliance_ruleset_info", help: "The rule set revision in force (value 1)", labelNames: ["revision"], registers });
+    const lines: Counter<"result"> = new Counter({
+      name: "geo_compliance_log_lines_total",
+      help: "Decision log lines written, failed (lost) or left out by sampling",
+      labelNames: ["result"],
+      registers,
+      // Read from the log when scraped, so the counts cannot drift from status().
+      collect: () => {
+        const c = this.logCounts();
+        lines.reset();
+        if (!c) return;
+        lines.inc({ result: "written" }, c.written);
+        lines.inc({ result: "failed" }, c.failed);
+        lines.inc({ result: "sampled_out" }, c.sampledOut);
+      },
+    });
+  }
+
+  countLogLines(counts: () => LogCounts | null): void {
+    this.logCounts = counts;
+  }
+
+  private child(key: string, make: () => Inc): Inc {
+    let c = this.children.get(key);
+    if (!c) {
+      c = make();
+      this.children.set(key, c);
+    }
+    return c;
+  }
+
+  setRevision(revision: string): void {
+    if (revision === this.revision) return;
+    this.revision = revision;
+    this.ruleset.reset();
+    this.ruleset.set({ revision }, 1);
+  }
+
+  observe(r: DecisionRecord): void {
+    const d = r.decision;
+    this.setRevision(d.revision);
+    const source = d.region.source;
+    const outcome = outcomeOf({ rules: d.matched, actions: d.actions, rewritten: r.rewritten, error: r.error });
+    this.child(`d\0${source}\0${outcome}`, () => this.decisions.labels({ region_source: source, outcome })).inc();
+    for (const rule of d.matched) this.child(`r\0${rule}`, () => this.rules.labels({ rule })).inc();
+    for (const a of d.actions) this.child(`a\0${a.kind}`, () => this.actions.labels({ action: a.kind })).inc();
+    this.duration.observe(r.durationMicros / 1e6);
+  }
+
+  /** An Express-compatible handler that serves the exposition text; mount it where the app wants. */
+  readonly handler = (_req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void => {
+    this.registry.metrics().then(
+      (text) => {
+        res.statusCode = 200;
+        res.setHeader("Content-Type", this.registry.contentType);
+        res.end(text);
+      },
+      (error: unknown) => {
+        if (next) next(error);
+        else {
+          res.statusCode = 500;
+          res.end(String(error));
+        }
+      },
+    );
+  };
+}
