@@ -11,11 +11,13 @@ const PAGES: Record<string, string> = {
 /**
  * The demo news site. With `compliance`, the middleware is mounted in front of everything;
  * without it, the same site as a reader the rules leave alone should get it, byte for byte.
+ * `preview`, the reader preview, is mounted at /_preview, before the middleware.
  */
-export function createDemoSite(compliance?: RequestHandler): Express {
+export function createDemoSite(compliance?: RequestHandler, preview?: RequestHandler): Express {
   const root = join(packageRoot(), "demo");
   const app = express();
   app.set("trust proxy", "loopback");
+  if (preview) app.use("/_preview", preview);
   if (compliance) app.use(compliance);
   app.use("/static", express.static(join(root, "static")));
   for (const [path, file] of Object.entries(PAGES)) {

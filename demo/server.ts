@@ -8,11 +8,14 @@ const compliance = geoCompliance({
   rules: shippedRulesDir(),
   trustProxy: ["loopback"],
   decisionLog: { destination: process.env.DECISION_LOG ?? "decisions.jsonl" },
+  // The reader preview at /_preview is on only when this variable holds a secret.
+  preview: { secret: process.env.GEO_COMPLIANCE_PREVIEW_SECRET },
 });
 const port = Number(process.env.PORT ?? 3000);
-const server = createDemoSite(compliance).listen(port, process.env.HOST ?? "127.0.0.1", () => {
+const server = createDemoSite(compliance, compliance.previewRouter).listen(port, process.env.HOST ?? "127.0.0.1", () => {
   const { port: bound } = server.address() as AddressInfo;
   console.log(`demo site on http://localhost:${bound}/ (rules revision ${compliance.status().revision}; decisions in ${process.env.DECISION_LOG ?? "decisions.jsonl"})`);
+  if (process.env.GEO_COMPLIANCE_PREVIEW_SECRET) console.log(`reader preview on http://localhost:${bound}/_preview/ (sign in with GEO_COMPLIANCE_PREVIEW_SECRET)`);
 });
 
 function stop(): void {

@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildContainer, TOKENS } from "./container.js";
 import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } from "./http/middleware.js";
 import { CacheSafety } from "./actions/cache.js";
+import { readPreviewContext } from "./http/preview-context.js";
+import { createPreviewRouter, type PreviewRouter } from "./http/preview-router.js";
 import type { NoticeRenderer } from "./actions/notice.js";
 import type { DecisionLogStatus, DecisionSink } from "./log/decision-log.js";
 import type { DecisionMetrics } from "./log/metrics.js";
@@ -32,6 +34,11 @@ export interface GeoComplianceMiddleware {
   status(): GeoComplianceStatus;
   /** Stops watching the GeoIP database, waits for responses in flight, writes the stop event, flushes and closes the decision log. */
   close(): Promise<void>;
+  /**
+   * The reader preview, for the site to mount where it chooses, before the middleware:
+   * `app.use("/_preview", compliance.previewRouter)`. Without `preview.secret` it answers 404 to everything.
+   */
+  readonly previewRouter: PreviewRouter;
   /** Serves this instance's Prometheus metrics: `app.get("/metrics", compliance.metricsHandler)`. */
   readonly metricsHandler: (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
   /** This instance's metrics registry (its own, not prom-client's global one). */
@@ -55,6 +62,7 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
     notices: c.resolve<NoticeRenderer>(TOKENS.notices),
     log,
     clock: resolved.clock,
+    previewContext: resolved.preview ? (req, now) => readPreviewContext(resolved.preview!, req, now) : undefined,
     // Vary on exactly the headers the resolver believes, so a CDN keys its cache on the region.
     cacheSafety: new CacheSafety(resolved.regionHeaders.flatMap((h) => (h.subdivision ? [h.country, h.subdivision] : [h.country]))),
   });
@@ -63,6 +71,7 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
   let closed: Promise<void> | null = null;
   const middleware = Object.assign(handler, {
     ready: Promise.resolve(),
+    previewRouter: createPreviewRouter({ settings: resolved.preview, ruleset: () => rules.current, clock: resolved.clock }),
     metricsHandler: metrics.handler,
     metrics: metrics.registry,
     reload(): ReloadResult {
@@ -96,7 +105,7 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
 }
 
 export { DECISION_HEADER };
-export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult };
+export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult, PreviewRouter };
 export type { DecisionLogOptions, DecisionLogStatus, DecisionRecord, DecisionSink, ResponseOutcome, ClientMode, RotateOptions } from "./log/decision-log.js";
 export type { Region, RegionSource } from "./region/types.js";
 export type { RegionHeaderSpec, RegionHeaderPreset, RegionHeaderNames } from "./region/cdn-headers.js";

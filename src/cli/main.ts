@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { shippedRulesDir } from "../package-root.js";
+import { RuleLoadError } from "../rules/errors.js";
+import { diffJson, diffRules, formatDiff } from "./diff.js";
 import { explain, formatExplanation } from "./explain.js";
 import { previewToken } from "./preview-token.js";
 import { runLogs } from "./logs.js";
+import { SideError } from "./rule-sides.js";
 import { USAGE, UsageError } from "./usage.js";
 import { formatValidation, validate } from "./validate.js";
 
@@ -36,6 +39,23 @@ export function run(argv: readonly string[], out: (text: string) => void = (t) =
         const e = explain({ ip: values.ip, region: values.region, db: values.db, path: values.path ?? "/", lang: values.lang, at: values.at, rules: values.rules ?? [shippedRulesDir()] });
         out(values.json ? JSON.stringify(e, null, 2) : formatExplanation(e));
         return 0;
+      }
+      case "diff": {
+        const { values, positionals } = parseArgs({ args: [...rest], options: { json: { type: "boolean" }, at: { type: "string" } }, allowPositionals: true, strict: true });
+        if (positionals.length !== 2) throw new UsageError("diff needs two sides, OLD and NEW: each a rules folder, a rule file, or git:REV:PATH");
+        let report;
+        try {
+          report = diffRules({ old: positionals[0]!, new: positionals[1]!, at: values.at });
+        } catch (error) {
+          // A side that cannot be read is trouble, not a difference: 2, as diff(1) does.
+          if (error instanceof SideError || error instanceof RuleLoadError) {
+            err(`geo-compliance diff: ${error.message}`);
+            return 2;
+          }
+          throw error;
+        }
+        out(values.json ? JSON.stringify(diffJson(report), null, 2) : formatDiff(report));
+        return report.impact.changed ? 1 : 0;
       }
       case "preview-token": {
         if (rest.some((a) => a === "--secret" || a.startsWith("--secret="))) {

@@ -11,6 +11,7 @@ import { decide, type Decision } from "../rules/decide.js";
 import type { RuleSet } from "../rules/types.js";
 import { HtmlRewriteStream, type RewriteOutcome } from "./html-rewrite.js";
 import { interceptBody } from "./intercept.js";
+import type { PreviewContext } from "./preview-context.js";
 import { ResponseActions } from "./response-actions.js";
 import { notRewritableBecause } from "./rewritable.js";
 
@@ -38,6 +39,8 @@ export interface MiddlewareParts {
   readonly notices: NoticeRenderer;
   readonly log: DecisionSink;
   readonly clock: () => Date;
+  /** The date and language a signed preview fixes; asked only for requests a valid preview token placed. */
+  readonly previewContext?: ((req: IncomingMessage, now: Date) => PreviewContext | null) | undefined;
   /** The decision function; `decide` unless another is injected (previews, tests). */
   readonly decide?: typeof decide;
   /** How responses the rules can change by region are marked for shared caches. */
@@ -67,12 +70,23 @@ export function createHandler(parts: MiddlewareParts) {
     const started = process.hrtime.bigint();
     // One snapshot per request: a reload mid-response cannot mix two revisions.
     const ruleset = parts.ruleset();
-    const { region, address } = parts.resolver.resolve(req);
+    const resolved = parts.resolver.resolve(req);
+    const address = resolved.address;
+    let region = resolved.region;
     const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
     const method = req.method ?? "GET";
     const path = pathWithoutQuery(url);
-    const now = parts.clock();
-    const decision = decideFor(region, { method, path, acceptLanguage: req.headers["accept-language"] }, ruleset, now);
+    let now = parts.clock();
+    let acceptLanguage = req.headers["accept-language"];
+    // A preview may also fix the date and the language, for this request only; the log line says so.
+    const preview = region.source === "preview" && parts.previewContext ? parts.previewContext(req, now) : null;
+    if (preview && (preview.at || preview.language)) {
+      if (preview.at) now = preview.at;
+      if (preview.language) acceptLanguage = preview.language;
+      const fixed = [preview.at ? `as of ${preview.at.toISOString()}` : "", preview.language ? `Accept-Language ${preview.language}` : ""].filter(Boolean).join(", ");
+      region = { ...region, reason: region.reason ? `${region.reason}; ${fixed}` : fixed };
+    }
+    const decision = decideFor(region, { method, path, acceptLanguage }, ruleset, now);
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
     if (res.locals) res.locals.geoCompliance = { id, region, decision } satisfies GeoComplianceLocals;
