@@ -3,6 +3,7 @@ import vary from "vary";
 import type { Region } from "../region/types.js";
 import type { CompiledRule, RuleSet } from "../rules/types.js";
 import { facets } from "./rule-facets.js";
+import { splitHeaderList } from "./header-list.js";
 
 /** What the rules of a set make a response on one path depend on, besides the URL. */
 export interface CacheScope {
@@ -72,26 +73,6 @@ export function cacheScope(ruleset: RuleSet, path: string): CacheScope {
   return byRegion === scope.everyPath.byRegion && byGpc === scope.everyPath.byGpc ? scope.everyPath : { byRegion, byGpc };
 }
 
-/** Splits a Cache-Control value into directives at the commas outside quoted strings. */
-function directives(value: string): string[] {
-  const out: string[] = [];
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (quoted) {
-      if (c === "\\") i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      out.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start).trim());
-  return out.filter((d) => d.length > 0);
-}
-
 const directiveName = (d: string): string => d.split("=", 1)[0]!.trim().toLowerCase();
 
 /** Directives that only speak to shared caches, or contradict `private`: dropped when `private` is added. */
@@ -104,7 +85,7 @@ const SHARED_ONLY = new Set(["public", "private", "s-maxage", "proxy-revalidate"
  */
 export function privateCacheControl(existing: string | null): string | null {
   if (existing === null || existing.trim() === "") return "private";
-  const list = directives(existing);
+  const list = splitHeaderList(existing).parts.filter((d) => d.length > 0);
   const names = list.map(directiveName);
   if (names.includes("no-store")) return null;
   const plainPrivate = list.some((d) => d.trim().toLowerCase() === "private");

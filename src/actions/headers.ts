@@ -3,6 +3,7 @@ import { referrerPolicy } from "helmet";
 import type { HeaderAction } from "../rules/actions.js";
 import type { RuleSet } from "../rules/types.js";
 import { facets } from "./rule-facets.js";
+import { splitHeaderList } from "./header-list.js";
 
 /** A rule asks for a header that cannot or must not be sent. */
 export class HeaderError extends Error {
@@ -98,31 +99,6 @@ function checkedFeatures(features: readonly string[]): readonly string[] {
 
 const OFF = checkedFeatures(FEATURES_OFF);
 
-/** Splits a structured-field dictionary at its top-level commas; null when quotes or parentheses do not balance. */
-function splitMembers(value: string): string[] | null {
-  const members: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (quoted) {
-      if (c === "\\") i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === "(") depth++;
-    else if (c === ")") {
-      if (--depth < 0) return null;
-    } else if (c === "," && depth === 0) {
-      members.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  if (quoted || depth !== 0) return null;
-  members.push(value.slice(start).trim());
-  return members;
-}
-
 /**
  * The Permissions-Policy to send: the app's policy with each feature in `off` set to `()`, added
  * when absent. A policy that does not parse is ignored whole by browsers, so it is replaced rather
@@ -131,8 +107,8 @@ function splitMembers(value: string): string[] | null {
 export function permissionsPolicy(existing: string | null, off: readonly string[] = OFF): string {
   const ours = off.map((f) => `${f}=()`);
   if (existing === null || existing.trim() === "") return ours.join(", ");
-  const members = splitMembers(existing);
-  if (!members || members.some((m) => !MEMBER.test(m))) return ours.join(", ");
+  const { parts: members, balanced } = splitHeaderList(existing);
+  if (!balanced || members.some((m) => !MEMBER.test(m))) return ours.join(", ");
   const kept = members.filter((m) => !off.includes(MEMBER.exec(m)![1]!));
   return [...kept, ...ours].join(", ");
 }

@@ -1,0 +1,28 @@
+/**
+ * Splits a comma-separated header value (Cache-Control, a structured-field dictionary such as
+ * Permissions-Policy) at the commas outside quoted strings and parentheses. `balanced` is false when
+ * a quote or parenthesis is left open.
+ */
+export function splitHeaderList(value: string): { readonly parts: string[]; readonly balanced: boolean } {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let balanced = true;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === "(") depth++;
+    else if (c === ")") {
+      if (--depth < 0) balanced = false;
+    } else if (c === "," && depth <= 0) {
+      parts.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(value.slice(start).trim());
+  return { parts, balanced: balanced && !quoted && depth === 0 };
+}
