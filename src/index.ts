@@ -7,13 +7,16 @@ import type { DecisionSink } from "./log/decision-log.js";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
 import type { GeoIpDatabase } from "./region/geoip.js";
 import type { RegionResolver } from "./region/resolve.js";
+import { formatProblem, formatWarning, RuleLoadError } from "./rules/errors.js";
 import type { ReloadResult, RuleStore } from "./rules/store.js";
 
 export interface GeoComplianceStatus {
   readonly revision: string;
   readonly rulesLoadedAt: Date;
   readonly ruleFiles: readonly string[];
+  /** The last rejected change, with every problem in it; null once a good set is loaded again. */
   readonly lastError: string | null;
+  readonly lastErrorAt: Date | null;
   readonly database: { readonly file: string; readonly type: string; readonly builtAt: Date };
 }
 
@@ -25,7 +28,7 @@ export interface GeoComplianceMiddleware {
   /** Reads the rules again; a set that does not validate is rejected and the last good one stays. */
   reload(): ReloadResult;
   status(): GeoComplianceStatus;
-  /** Flushes the decision log. */
+  /** Stops watching the rules and flushes the decision log. */
   close(): Promise<void>;
 }
 
@@ -47,14 +50,21 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
     clock: resolved.clock,
   });
   log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: database.file, database_type: database.databaseType });
+  const logReload = (result: ReloadResult, trigger: "reload" | "watch"): ReloadResult => {
+    if (result.ok) {
+      if (result.changed) log.lifecycle("rules-loaded", { trigger, revision: result.revision, previous_revision: result.previous, warnings: result.warnings.map(formatWarning) });
+    } else {
+      const problems = result.error instanceof RuleLoadError ? result.error.problems.map(formatProblem) : [String(result.error?.message)];
+      log.lifecycle("rules-rejected", { trigger, revision: result.revision, error: result.error?.message, problems });
+    }
+    return result;
+  };
+  if (resolved.watch) rules.watch((result) => logReload(result, "watch"), (error) => log.lifecycle("rules-watch-error", { error: error.message }));
   let closed: Promise<void> | null = null;
   const middleware = Object.assign(handler, {
     ready: Promise.resolve(),
     reload(): ReloadResult {
-      const result = rules.reload();
-      if (result.ok) log.lifecycle("rules-loaded", { revision: result.revision });
-      else log.lifecycle("rules-rejected", { revision: result.revision, error: result.error?.message });
-      return result;
+      return logReload(rules.reload(), "reload");
     },
     status(): GeoComplianceStatus {
       const current = rules.current;
@@ -63,11 +73,13 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
         rulesLoadedAt: current.loadedAt,
         ruleFiles: current.files,
         lastError: rules.lastError?.message ?? null,
+        lastErrorAt: rules.lastErrorAt,
         database: { file: database.file, type: database.databaseType, builtAt: database.buildEpoch },
       };
     },
     close(): Promise<void> {
       if (!closed) {
+        rules.close();
         log.lifecycle("stop", { revision: rules.current.revision });
         closed = log.flush().then(() => c.dispose());
       }
@@ -82,6 +94,7 @@ export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult };
 export type { Region, RegionSource } from "./region/types.js";
 export type { Decision, Action, NoticeAction, RequestFacts } from "./rules/decide.js";
 export { decide } from "./rules/decide.js";
-export { RuleLoadError } from "./rules/errors.js";
+export { RuleLoadError };
+export { traceDecision, type DecisionTrace, type TraceEntry, type TraceReason } from "./rules/trace.js";
 export { GeoIpError } from "./region/geoip.js";
 export { OptionsError } from "./options.js";

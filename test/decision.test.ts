@@ -9,7 +9,7 @@ import type { Region } from "../src/region/types.js";
 const NOW = new Date("2026-06-01T12:00:00Z");
 const files = [join(shippedRulesDir(), "ru-undesirable-organization.yaml")];
 const ruleset = compileRules(loadRules(files), files, NOW);
-const facts: RequestFacts = { method: "GET", path: "/articles/x" };
+const facts: RequestFacts = { method: "GET", path: "/articles/x", gpc: false };
 const region = (country: string | null, subdivision: string | null = null): Region => ({ country, subdivision, source: country ? "geoip" : "none" });
 
 describe("decide (pure, no HTTP)", () => {

@@ -49,7 +49,7 @@ export function createHandler(parts: MiddlewareParts) {
     const { region } = parts.resolver.resolve(req);
     const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
     const method = req.method ?? "GET";
-    const decision = decide(region, { method, path: pathWithoutQuery(url), acceptLanguage: req.headers["accept-language"] }, ruleset, parts.clock());
+    const decision = decide(region, { method, path: pathWithoutQuery(url), acceptLanguage: req.headers["accept-language"], gpc: req.headers["sec-gpc"] === "1" }, ruleset, parts.clock());
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
     if (res.locals) res.locals.geoCompliance = { id, region, decision } satisfies GeoComplianceLocals;
@@ -66,6 +66,7 @@ export function createHandler(parts: MiddlewareParts) {
               return rule ? parts.notices.render(rule, a.language) : "";
             })
             .join("");
+          if (bodyStart === "") return null; // only notices are inserted here so far
           response.removeHeader("content-length");
           const etag = response.getHeader("etag");
           if (typeof etag === "string") response.setHeader("etag", rewrittenEtag(etag, ruleset.revision, decision));

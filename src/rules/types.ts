@@ -1,25 +1,85 @@
+import type { BlockAction, ConsentAction, ConsentType, CookiesAction, GpcAction, HeaderAction, NoticeAction, NoticePlacement, RedirectAction, TrackersAction } from "./actions.js";
+import type { RuleProblem } from "./errors.js";
+
+/** A notice or block-page text in one language, as written. `html` is the safe markup form. */
+export interface TextSpec {
+  title: string;
+  text?: string;
+  html?: string;
+}
+
+export interface NoticeSpec {
+  defaultLanguage: string;
+  languages: Record<string, TextSpec>;
+  placement?: "body-start" | "body-end" | "selector";
+  selector?: string;
+  insert?: "prepend" | "append" | "replace";
+  dismissible?: boolean;
+}
+
+export interface BlockSpec {
+  blockedBy: string;
+  status?: 451;
+  defaultLanguage?: string;
+  languages?: Record<string, TextSpec>;
+}
+
+export interface RedirectSpec {
+  location: string;
+  status?: 302 | 307;
+}
+
+export interface ActionsSpec {
+  notice?: NoticeSpec;
+  trackers?: { mode: "list" | "third-party"; allow?: string[] };
+  consent?: Partial<Record<ConsentType, "granted" | "denied">>;
+  headers?: Record<string, string>;
+  cookies?: { drop: string[] };
+  gpc?: true;
+  block?: BlockSpec;
+  redirect?: RedirectSpec;
+}
+
+export interface RegionsSpec {
+  countries?: string[];
+  subdivisions?: string[];
+  groups?: string[];
+  exclude?: string[];
+}
+
 /** A rule as written in a rule file, after schema validation. */
 export interface RuleSpec {
   id: string;
   title: string;
   basis?: { text: string; url?: string };
-  regions: { countries?: string[]; subdivisions?: string[] };
-  actions: { notice?: NoticeSpec };
+  regions: RegionsSpec;
+  paths?: { include?: string[]; exclude?: string[] };
+  effective?: { from?: string; until?: string };
+  priority?: number;
+  when?: { gpc?: boolean };
+  unknownRegion?: "apply" | "skip";
+  actions: ActionsSpec;
   log?: "full" | "minimal";
 }
 
-export interface NoticeText {
-  title: string;
-  text: string;
-}
+/** What a rule test expects of one action: `kind` and any fields to compare. */
+export type ExpectedAction = { kind: string } & Record<string, unknown>;
 
-export interface NoticeSpec {
-  defaultLanguage: string;
-  languages: Record<string, NoticeText>;
+/** A test carried by a rule file: a reader, and what the whole rule set must decide for them. */
+export interface RuleTestSpec {
+  name?: string;
+  region: string;
+  path?: string;
+  language?: string;
+  date?: string;
+  gpc?: boolean;
+  expect: { rules: string[]; actions?: ExpectedAction[] };
 }
 
 export interface RuleFileSpec {
-  rules: RuleSpec[];
+  rules?: RuleSpec[];
+  groups?: Record<string, string[]>;
+  tests?: RuleTestSpec[];
 }
 
 /** Where something was written, for messages that a legal team can act on. */
@@ -29,15 +89,12 @@ export interface SourcePosition {
   col: number;
 }
 
-/** A rule ready for deciding: normalized and frozen. */
-export interface CompiledRule {
-  readonly id: string;
+/** A text ready to show: `text` is always plain; `html` is present when the rule wrote checked markup. */
+export interface NoticeText {
   readonly title: string;
-  readonly countries: ReadonlySet<string>;
-  readonly subdivisions: ReadonlySet<string>;
-  readonly notice: CompiledNotice | null;
-  readonly log: "full" | "minimal";
-  readonly source: SourcePosition;
+  readonly text: string;
+  /** Markup limited to links (http, https, mailto), em, strong, p and br, already checked and sanitized. */
+  readonly html?: string;
 }
 
 export interface CompiledNotice {
@@ -45,14 +102,83 @@ export interface CompiledNotice {
   /** Languages in the order the rule lists them; the default first. */
   readonly languages: readonly string[];
   readonly texts: Readonly<Record<string, NoticeText>>;
+  readonly placement: NoticePlacement;
+  readonly dismissible: boolean;
+  /** One frozen action per language, so a decision allocates none. */
+  readonly actions: ReadonlyMap<string, NoticeAction>;
+  /** Accept-Language header → chosen language; bounded, so deciding stays a pure function of its inputs. */
+  readonly negotiated: Map<string, string>;
+}
+
+export interface CompiledBlock {
+  readonly blockedBy: string;
+  readonly defaultLanguage: string;
+  readonly languages: readonly string[];
+  readonly texts: Readonly<Record<string, NoticeText>>;
+  readonly actions: ReadonlyMap<string, BlockAction>;
+  readonly negotiated: Map<string, string>;
+}
+
+/** How a path fares against a rule's `paths`. */
+export type PathVerdict = "ok" | "not-included" | "excluded";
+
+/** A rule ready for deciding: normalized, indexed and frozen. */
+export interface CompiledRule {
+  readonly id: string;
+  readonly title: string;
+  readonly priority: number;
+  /** Position in the rule set's order (priority, then id): lower comes first. */
+  readonly rank: number;
+  readonly source: SourcePosition;
+  /** Countries covered whole, groups expanded, exclusions removed. */
+  readonly countries: ReadonlySet<string>;
+  /** Subdivisions covered (with the subdivisions inside them), exclusions removed. */
+  readonly subdivisions: ReadonlySet<string>;
+  /** Countries and subdivisions (with those inside them) taken out. */
+  readonly excluded: ReadonlySet<string>;
+  /** The regions as written, for explanations. */
+  readonly regions: Readonly<RegionsSpec>;
+  /** The members of each group the rule names, for explanations. */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+  readonly unknownRegion: "apply" | "skip";
+  /** Effective window in epoch milliseconds: from inclusive, until exclusive. */
+  readonly fromMs: number;
+  readonly untilMs: number;
+  readonly effective: Readonly<{ from?: string; until?: string }>;
+  /** `when.gpc`: true for readers who send `Sec-GPC: 1` only, false for those who do not, null for all. */
+  readonly whenGpc: boolean | null;
+  /** null when the rule applies to every path. */
+  readonly paths: ((path: string) => PathVerdict) | null;
+  readonly pathSpec: Readonly<{ include: readonly string[]; exclude: readonly string[] }>;
+  readonly notice: CompiledNotice | null;
+  readonly block: CompiledBlock | null;
+  readonly redirect: RedirectAction | null;
+  readonly headers: readonly HeaderAction[];
+  readonly cookies: CookiesAction | null;
+  readonly gpc: GpcAction | null;
+  readonly consent: ConsentAction | null;
+  readonly trackers: TrackersAction | null;
+  readonly log: "full" | "minimal";
 }
 
 export interface RuleSet {
   /** Hash of the normalized rules: the same rules give the same revision wherever they are loaded. */
   readonly revision: string;
+  /** Every rule, in decision order: priority (highest first), then id. */
   readonly rules: readonly CompiledRule[];
+  /** Rules covering a whole country, in decision order. */
   readonly byCountry: ReadonlyMap<string, readonly CompiledRule[]>;
+  /**
+   * For each subdivision any rule names or excludes: every rule that applies there (those for the
+   * whole country included, those excluding it left out), in decision order.
+   */
   readonly bySubdivision: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** For a country whose reader's subdivision is unknown: the country's rules plus `unknownRegion: apply` rules naming its subdivisions. */
+  readonly byCountryUnknownSubdivision: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** Rules for readers whose country is unknown (`unknownRegion: apply`). */
+  readonly unknownRegion: readonly CompiledRule[];
   readonly files: readonly string[];
   readonly loadedAt: Date;
+  /** Conflicts and other findings that do not stop the rules from loading. */
+  readonly warnings: readonly RuleProblem[];
 }
