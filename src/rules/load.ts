@@ -159,9 +159,8 @@ export function readRuleSources(sources: readonly RuleSource[], files: readonly 
     });
   }
   checkTestIds(parsed, ids, problems);
-
-  if (problems.length > 0) throw new RuleLoadError(dedupe(problems).sort(byPosition), dedupe(warnings).sort(byPosition));
   warnings.push(...findConflicts(rules));
+  if (problems.length > 0) throw new RuleLoadError(dedupe(problems).sort(byPosition), dedupe(warnings).sort(byPosition));
   return { rules, tests, groups, warnings: dedupe(warnings).sort(byPosition), files };
 }
 
@@ -213,7 +212,7 @@ function decodeUtf8(source: RuleSource, problems: RuleProblem[]): string | null 
   }
   const bad = invalidUtf8At(bytes);
   if (bad !== -1) {
-    const lineStart = bytes.lastIndexOf(0x0a, bad - 1) + 1;
+    const lineStart = bad === 0 ? 0 : bytes.lastIndexOf(0x0a, bad - 1) + 1;
     let line = 1;
     for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
     const col = new TextDecoder("utf-8").decode(bytes.subarray(lineStart, bad)).length + 1;
@@ -239,6 +238,10 @@ function explicitTag(yaml: YamlFile): { offset: number; tag: string } | null {
   return found;
 }
 
+function tagMessage(tag: string): string {
+  return `tags such as ${tag} are not allowed in rule files: remove it and write the value plainly`;
+}
+
 function yamlMessage(code: string, message: string, rest: string): string {
   const first = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
   switch (code) {
@@ -254,12 +257,12 @@ function yamlMessage(code: string, message: string, rest: string): string {
     case "TAB_AS_INDENT":
       return "a tab is used for indentation; indent with spaces";
     case "TAG_RESOLVE_FAILED":
-      return `${first}; tags (!name) are not allowed in rule files: remove it`;
+      return tagMessage(/(![^\s]*)/.exec(first)?.[1] ?? "!name");
     case "BAD_ALIAS":
     case "BAD_ANCHOR":
       return first;
     default:
-      return /tag/i.test(code) ? `${first}; tags (!name) are not allowed in rule files: remove it` : first;
+      return /tag/i.test(code) ? tagMessage(/(![^\s]*)/.exec(first)?.[1] ?? "!name") : first;
   }
 }
 
@@ -276,6 +279,8 @@ function reporterFor(yaml: YamlFile, problems: RuleProblem[], warnings: RuleProb
  * tokens (which reads iteratively) before the parser (which recurses) sees the text, so a file
  * of ten thousand brackets cannot exhaust the stack of a running server.
  */
+const LEXER_MARKERS = new Set(["\u0002", "\u0018", "\u001f"]);
+
 function tooDeepAt(text: string): number {
   let offset = 0;
   let flow = 0;
@@ -283,6 +288,7 @@ function tooDeepAt(text: string): number {
   let indent = 0;
   let lineStart = true;
   for (const token of new Lexer().lex(text)) {
+    if (LEXER_MARKERS.has(token)) continue; // not in the source text
     if (token === "\n") {
       onLine = 0;
       indent = 0;
@@ -326,7 +332,7 @@ function parseFile(source: RuleSource, problems: RuleProblem[], warnings: RulePr
     }
     const tagged = explicitTag(yaml);
     if (tagged) {
-      problems.push({ ...yaml.position(tagged.offset), message: `tags such as ${tagged.tag} are not allowed in rule files: remove it and write the value plainly` });
+      problems.push({ ...yaml.position(tagged.offset), message: tagMessage(tagged.tag) });
       return null;
     }
   } catch (error) {

@@ -91,7 +91,7 @@ function scan(html: string, issues: MarkupIssue[] | null): { tokens: Token[]; te
       },
       ontext(data) {
         tokens.push({ kind: "text", value: data });
-        text += data;
+        text += data.replace(/\s+/g, " "); // as a browser shows it: line breaks in the source are spaces
       },
       oncomment() {
         add(parser.startIndex, html.slice(parser.startIndex, parser.endIndex + 1), `comments (<!-- -->) are not allowed in a notice; remove it`);
@@ -119,7 +119,13 @@ function scan(html: string, issues: MarkupIssue[] | null): { tokens: Token[]; te
       if (n > (closes.get(name) ?? 0) && ALLOWED.has(name)) add(m.index, m[0], `${m[0]} closes nothing; remove it or add the matching <${name}>`);
     }
   }
-  return { tokens, text: text.replace(/[ \t]+\n/g, "\n").trim() };
+  const plain = text
+    .split("\n")
+    .map((line) => line.trim())
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+  return { tokens, text: plain };
 }
 
 /**

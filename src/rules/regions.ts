@@ -1,8 +1,12 @@
 import { iso31661, iso31661Alpha3ToAlpha2, iso31661Reserved, iso31662 } from "iso-3166";
 import { closest, listWords } from "./suggest.js";
 
-/** ISO 3166-1 alpha-2 code → English short name, for every assigned country. */
-export const COUNTRIES: ReadonlyMap<string, string> = new Map(iso31661.map((c) => [c.alpha2, c.name]));
+/**
+ * ISO 3166-1 alpha-2 code → English short name, for every assigned country, and XK: ISO does not
+ * assign a code to Kosovo, but GeoIP databases and CDNs report its readers as XK, so rules must be
+ * able to name them.
+ */
+export const COUNTRIES: ReadonlyMap<string, string> = new Map([...iso31661.map((c): [string, string] => [c.alpha2, c.name]), ["XK", "Kosovo"]]);
 
 /** ISO 3166-2 code → its name and parent (a country, or for second-level subdivisions, a subdivision). */
 export const SUBDIVISIONS: ReadonlyMap<string, { readonly name: string; readonly parent: string }> = new Map(
