@@ -91,6 +91,15 @@ function otherReasons(rule: CompiledRule, facts: RequestFacts, now: Date): Trace
   return reasons;
 }
 
+/**
+ * One rule's conditions checked one by one, apart from the decision's index: no reasons means the
+ * rule applies. Tests hold it against decide, so the index and the explanation cannot drift apart.
+ */
+export function ruleVerdict(rule: CompiledRule, region: Region, facts: RequestFacts, now: Date): { because?: string; reasons: TraceReason[] } {
+  const { because, reason } = regionVerdict(rule, region);
+  return { ...(because ? { because } : {}), reasons: [...(reason ? [reason] : []), ...otherReasons(rule, facts, now)] };
+}
+
 /** What of a matched rule did not make it into the decision, and why. */
 function setAside(rule: CompiledRule, decision: Decision): string[] {
   const notes: string[] = [];
@@ -122,8 +131,7 @@ export function traceDecision(region: Region, facts: RequestFacts, ruleset: Rule
   const decision = decide(region, facts, ruleset, now);
   const matched = new Set(decision.matched);
   const rules = ruleset.rules.map((rule): TraceEntry => {
-    const { because, reason } = regionVerdict(rule, region);
-    const reasons = [...(reason ? [reason] : []), ...otherReasons(rule, facts, now)];
+    const { because, reasons } = ruleVerdict(rule, region, facts, now);
     const entry = { rule: rule.id, title: rule.title, source: rule.source, priority: rule.priority };
     if (matched.has(rule.id)) return { ...entry, matched: true, ...(because ? { because } : {}), reasons: [], setAside: setAside(rule, decision) };
     return { ...entry, matched: false, reasons, setAside: [] };
