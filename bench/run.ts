@@ -1,9 +1,11 @@
 // `npm run bench`: each section measures side by side in one run and prints ratios, since the
 // machine is shared and noisy. `npm run bench -- NAME…` runs only the named sections.
+import { run as decision } from "./decision.js";
 import { run as httpDemo } from "./http-demo.js";
 
 const sections: Record<string, () => Promise<void>> = {
   "http-demo": httpDemo,
+  decision,
 };
 
 const wanted = process.argv.slice(2);

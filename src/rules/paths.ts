@@ -21,11 +21,40 @@ export function pathPatternProblem(pattern: string): string | null {
   return null;
 }
 
-/** Compiles a rule's `paths` once; null when the rule applies to every path. */
+const GLOB_CHARS = /[*?[\]{}()!+@]/;
+
+/**
+ * One pattern as a plain function of a matchable (lower-case, normalized) path. The common shapes
+ * skip the regular expression: `/news/**` is a prefix test, `/about` an equality (with or without
+ * a trailing slash, as Express routes it); anything else uses picomatch's expression.
+ */
+function compileOne(pattern: string): (path: string) => boolean {
+  const lower = pattern.toLowerCase();
+  if (!GLOB_CHARS.test(lower)) {
+    const bare = lower.length > 1 ? lower.replace(/\/+$/, "") : lower;
+    return (path) => path === bare || path === `${bare}/`;
+  }
+  if (lower.endsWith("/**") && !GLOB_CHARS.test(lower.slice(0, -3))) {
+    const base = lower.slice(0, -3);
+    const under = `${base}/`;
+    return (path) => path === base || path.startsWith(under);
+  }
+  const re = picomatch.makeRe(pattern, OPTIONS);
+  return (path) => re.test(path);
+}
+
+function anyOf(patterns: readonly string[]): ((path: string) => boolean) | null {
+  if (patterns.length === 0) return null;
+  const tests = patterns.map(compileOne);
+  if (tests.length === 1) return tests[0]!;
+  return (path) => tests.some((t) => t(path));
+}
+
+/** Compiles a rule's `paths` once; null when the rule applies to every path. Takes paths from matchablePath. */
 export function compilePaths(include: readonly string[], exclude: readonly string[]): ((path: string) => PathVerdict) | null {
   if (include.length === 0 && exclude.length === 0) return null;
-  const inc = include.length ? picomatch([...include], OPTIONS) : null;
-  const exc = exclude.length ? picomatch([...exclude], OPTIONS) : null;
+  const inc = anyOf(include);
+  const exc = anyOf(exclude);
   return (path) => {
     if (inc && !inc(path)) return "not-included";
     if (exc && exc(path)) return "excluded";
@@ -33,14 +62,30 @@ export function compilePaths(include: readonly string[], exclude: readonly strin
   };
 }
 
-/** The path rules are matched against: percent-encoding decoded, so `/новости/**` matches what browsers send. */
+/**
+ * The path rules are matched against: percent-encoding decoded (so `/новости/**` matches what
+ * browsers send), `.` and `..` segments and doubled slashes resolved (so `/public/../secret` is
+ * matched as `/secret`, not as a page under /public), and in lower case, as Express routes.
+ */
 export function matchablePath(path: string): string {
-  if (path.indexOf("%") === -1) return path;
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
+  let p = path;
+  if (p.indexOf("%") !== -1) {
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      // matched as written
+    }
   }
+  if (p.indexOf("/.") !== -1 || p.indexOf("//") !== -1) {
+    const out: string[] = [];
+    for (const segment of p.split("/")) {
+      if (segment === "" || segment === ".") continue;
+      if (segment === "..") out.pop();
+      else out.push(segment);
+    }
+    p = `/${out.join("/")}${p.endsWith("/") && out.length ? "/" : ""}`;
+  }
+  return p.toLowerCase();
 }
 
 /** The literal part of a pattern before its first wildcard, for telling whether two patterns can meet. */
@@ -48,7 +93,7 @@ export function patternBase(pattern: string): string {
   return picomatch.scan(pattern, OPTIONS).base.toLowerCase();
 }
 
-/** The first of the patterns that matches the path, for explanations. */
+/** The first of the patterns that matches a matchable path, for explanations. */
 export function firstMatching(patterns: readonly string[], path: string): string | undefined {
-  return patterns.find((p) => picomatch(p, OPTIONS)(path));
+  return patterns.find((p) => compileOne(p)(path));
 }

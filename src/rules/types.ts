@@ -104,10 +104,20 @@ export interface CompiledNotice {
   readonly texts: Readonly<Record<string, NoticeText>>;
   readonly placement: NoticePlacement;
   readonly dismissible: boolean;
-  /** One frozen action per language, so a decision allocates none. */
-  readonly actions: ReadonlyMap<string, NoticeAction>;
-  /** Accept-Language header → chosen language; bounded, so deciding stays a pure function of its inputs. */
-  readonly negotiated: Map<string, string>;
+  /** One frozen action per language, in the order of `languages`, so a decision allocates none. */
+  readonly actions: readonly NoticeAction[];
+  readonly choice: LanguageChoice;
+}
+
+/**
+ * Language negotiation for one list of languages with its fallback, shared by every text in a
+ * rule set with the same list: Accept-Language header → index in `languages`. Bounded, and the
+ * same header always gives the same answer, so deciding stays a pure function of its inputs.
+ */
+export interface LanguageChoice {
+  readonly languages: readonly string[];
+  readonly fallback: string;
+  readonly cache: Map<string, number>;
 }
 
 export interface CompiledBlock {
@@ -115,8 +125,9 @@ export interface CompiledBlock {
   readonly defaultLanguage: string;
   readonly languages: readonly string[];
   readonly texts: Readonly<Record<string, NoticeText>>;
-  readonly actions: ReadonlyMap<string, BlockAction>;
-  readonly negotiated: Map<string, string>;
+  /** One frozen action per language, in the order of `languages`. */
+  readonly actions: readonly BlockAction[];
+  readonly choice: LanguageChoice;
 }
 
 /** How a path fares against a rule's `paths`. */
@@ -124,7 +135,28 @@ export type PathVerdict = "ok" | "not-included" | "excluded";
 
 /** A rule ready for deciding: normalized, indexed and frozen. */
 export interface CompiledRule {
+  // What a decision reads comes first, so that it shares the object's first cache lines.
   readonly id: string;
+  /** Whether the rule has an effective window; most do not, and skip the date test. */
+  readonly timed: boolean;
+  /** Effective window in epoch milliseconds: from inclusive, until exclusive. */
+  readonly fromMs: number;
+  readonly untilMs: number;
+  /** `when.gpc`: true for readers who send `Sec-GPC: 1` only, false for those who do not, null for all. */
+  readonly whenGpc: boolean | null;
+  /** null when the rule applies to every path. */
+  readonly paths: ((path: string) => PathVerdict) | null;
+  readonly log: "full" | "minimal";
+  readonly block: CompiledBlock | null;
+  readonly redirect: RedirectAction | null;
+  readonly headers: readonly HeaderAction[];
+  /** The header names in lower case, in the same order: names compare without case. */
+  readonly headerKeys: readonly string[];
+  readonly cookies: CookiesAction | null;
+  readonly gpc: GpcAction | null;
+  readonly consent: ConsentAction | null;
+  readonly trackers: TrackersAction | null;
+  readonly notice: CompiledNotice | null;
   readonly title: string;
   readonly priority: number;
   /** Position in the rule set's order (priority, then id): lower comes first. */
@@ -141,24 +173,8 @@ export interface CompiledRule {
   /** The members of each group the rule names, for explanations. */
   readonly groups: ReadonlyMap<string, readonly string[]>;
   readonly unknownRegion: "apply" | "skip";
-  /** Effective window in epoch milliseconds: from inclusive, until exclusive. */
-  readonly fromMs: number;
-  readonly untilMs: number;
   readonly effective: Readonly<{ from?: string; until?: string }>;
-  /** `when.gpc`: true for readers who send `Sec-GPC: 1` only, false for those who do not, null for all. */
-  readonly whenGpc: boolean | null;
-  /** null when the rule applies to every path. */
-  readonly paths: ((path: string) => PathVerdict) | null;
   readonly pathSpec: Readonly<{ include: readonly string[]; exclude: readonly string[] }>;
-  readonly notice: CompiledNotice | null;
-  readonly block: CompiledBlock | null;
-  readonly redirect: RedirectAction | null;
-  readonly headers: readonly HeaderAction[];
-  readonly cookies: CookiesAction | null;
-  readonly gpc: GpcAction | null;
-  readonly consent: ConsentAction | null;
-  readonly trackers: TrackersAction | null;
-  readonly log: "full" | "minimal";
 }
 
 export interface RuleSet {
