@@ -6,7 +6,7 @@ import { checkMarkup } from "./markup.js";
 import { parseOffsetDate } from "./dates.js";
 import { compilePaths } from "./paths.js";
 import { countryOf, isSubdivisionCode, regionReach } from "./regions.js";
-import type { CompiledBlock, CompiledNotice, CompiledRule, LanguageChoice, NoticeText, RuleSet, RuleSpec, TextSpec } from "./types.js";
+import { FLAG, type CompiledBlock, type CompiledNotice, type CompiledRule, type DecisionTable, type LanguageChoice, type NoticeText, type RuleSet, type RuleSpec, type TextSpec } from "./types.js";
 
 export const CONSENT_TYPES: readonly ConsentType[] = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage", "functionality_storage", "personalization_storage", "security_storage"];
 
@@ -183,15 +183,8 @@ const byRank = (a: CompiledRule, b: CompiledRule): number => a.rank - b.rank;
  */
 export function compileRules(rules: readonly LoadedRule[], files: readonly string[], now: Date, warnings: readonly RuleProblem[] = []): RuleSet {
   const ordered = [...rules].sort((a, b) => decisionOrder(a.spec, b.spec));
-  const rankOf = new Map(ordered.map((r, rank) => [r, rank]));
-  // Rules are built grouped by the region they name first, so that the rules one reader's
-  // decision walks lie near each other in memory: with thousands of rules, cache misses, not
-  // comparisons, are what a decision costs.
-  const near = (r: LoadedRule): string => r.regions.subdivisions[0]?.slice(0, 2) ?? r.regions.countries[0] ?? "";
-  const built = [...rules].sort((a, b) => (near(a) < near(b) ? -1 : near(a) > near(b) ? 1 : rankOf.get(a)! - rankOf.get(b)!));
   const choices: Choices = new Map();
-  const byRule = new Map(built.map((r) => [r, compileRule(r, rankOf.get(r)!, choices)]));
-  const compiled = ordered.map((r) => byRule.get(r)!);
+  const compiled = ordered.map((r, rank) => compileRule(r, rank, choices));
   const byCountry = new Map<string, CompiledRule[]>();
   const bySubdivisionOnly = new Map<string, CompiledRule[]>();
   const subdivisionKeys = new Set<string>();
@@ -216,16 +209,95 @@ export function compileRules(rules: readonly LoadedRule[], files: readonly strin
   }
   const byCountryUnknownSubdivision = new Map<string, readonly CompiledRule[]>();
   for (const [c, extra] of partial) byCountryUnknownSubdivision.set(c, [...new Set([...(byCountry.get(c) ?? []), ...extra])].sort(byRank));
+  const unknownRegion = compiled.filter((r) => r.unknownRegion === "apply");
+  const table = decisionTable(compiled, { byCountry, bySubdivision, byCountryUnknownSubdivision, unknownRegion });
   return Object.freeze({
     revision: revisionOf(rules),
     rules: Object.freeze(compiled),
     byCountry,
     bySubdivision,
     byCountryUnknownSubdivision,
-    unknownRegion: compiled.filter((r) => r.unknownRegion === "apply"),
+    unknownRegion,
     files: Object.freeze([...files]),
     loadedAt: now,
     warnings: Object.freeze([...warnings]),
+    table,
+  });
+}
+
+function ranks(list: readonly CompiledRule[]): Int32Array {
+  return Int32Array.from(list, (r) => r.rank);
+}
+
+function rekey(map: ReadonlyMap<string, readonly CompiledRule[]>): Map<string, Int32Array> {
+  return new Map([...map].map(([k, list]) => [k, ranks(list)]));
+}
+
+/** Lays the rules out by rank for deciding (see DecisionTable). */
+function decisionTable(
+  rules: readonly CompiledRule[],
+  index: { byCountry: ReadonlyMap<string, readonly CompiledRule[]>; bySubdivision: ReadonlyMap<string, readonly CompiledRule[]>; byCountryUnknownSubdivision: ReadonlyMap<string, readonly CompiledRule[]>; unknownRegion: readonly CompiledRule[] },
+): DecisionTable {
+  const n = rules.length;
+  const flags = new Uint16Array(n);
+  const window = new Float64Array(2 * n);
+  rules.forEach((r, i) => {
+    const f =
+      (r.timed ? FLAG.timed : 0) |
+      (r.whenGpc !== null ? FLAG.gpcCondition : 0) |
+      (r.whenGpc === true ? FLAG.gpcWanted : 0) |
+      (r.paths ? FLAG.paths : 0) |
+      (r.log === "minimal" ? FLAG.minimalLog : 0) |
+      (r.block ? FLAG.block : 0) |
+      (r.redirect ? FLAG.redirect : 0) |
+      (r.headers.length ? FLAG.headers : 0) |
+      (r.cookies ? FLAG.cookies : 0) |
+      (r.gpc ? FLAG.gpc : 0) |
+      (r.consent ? FLAG.consent : 0) |
+      (r.trackers ? FLAG.trackers : 0) |
+      (r.notice ? FLAG.notice : 0);
+    flags[i] = f;
+    window[2 * i] = r.fromMs;
+    window[2 * i + 1] = r.untilMs;
+  });
+  const headerStart = new Int32Array(n + 1);
+  const headers: HeaderAction[] = [];
+  const names = new Map<string, number>();
+  const headerName: number[] = [];
+  const noticeStart = new Int32Array(n + 1);
+  const notices: NoticeAction[] = [];
+  rules.forEach((r, i) => {
+    headerStart[i] = headers.length;
+    r.headers.forEach((h, k) => {
+      headers.push(h);
+      const key = r.headerKeys[k]!;
+      if (!names.has(key)) names.set(key, names.size);
+      headerName.push(names.get(key)!);
+    });
+    noticeStart[i] = notices.length;
+    notices.push(...(r.notice?.actions ?? []));
+  });
+  headerStart[n] = headers.length;
+  noticeStart[n] = notices.length;
+  return Object.freeze({
+    ids: rules.map((r) => r.id),
+    flags,
+    window,
+    paths: rules.map((r) => r.paths),
+    headerStart,
+    headers,
+    headerName: Int32Array.from(headerName),
+    cookies: rules.map((r) => r.cookies),
+    gpc: rules.map((r) => r.gpc),
+    consent: rules.map((r) => r.consent),
+    trackers: rules.map((r) => r.trackers),
+    noticeStart,
+    notices,
+    noticeChoice: rules.map((r) => r.notice?.choice ?? null),
+    byCountry: rekey(index.byCountry),
+    bySubdivision: rekey(index.bySubdivision),
+    byCountryUnknownSubdivision: rekey(index.byCountryUnknownSubdivision),
+    unknownRegion: ranks(index.unknownRegion),
   });
 }
 

@@ -2,7 +2,7 @@ import Negotiator from "negotiator";
 import type { Region } from "../region/types.js";
 import type { Action, ConsentAction, ConsentType, TrackersAction } from "./actions.js";
 import { matchablePath } from "./paths.js";
-import type { CompiledRule, LanguageChoice, RuleSet } from "./types.js";
+import { FLAG, type DecisionTable, type LanguageChoice, type RuleSet } from "./types.js";
 
 /** What the decision may know about the request: no sockets, no bodies. */
 export interface RequestFacts {
@@ -30,18 +30,18 @@ export interface Decision {
   readonly rewritesBody: boolean;
 }
 
-const NONE: readonly CompiledRule[] = []; // not frozen: see compileRules
 const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 const NO_IDS: readonly string[] = Object.freeze([]);
-/** Distinct Accept-Language values remembered per text; real traffic has a few hundred. */
+const NONE = new Int32Array(0);
+/** Distinct Accept-Language values remembered per language list; real traffic has a few hundred. */
 const NEGOTIATION_CACHE = 512;
 
-/** The rules whose regions can contain this region, in decision order: one map lookup. */
-export function candidates(region: Region, ruleset: RuleSet): readonly CompiledRule[] {
+/** The ranks of the rules whose regions can contain this region, in decision order: one map lookup. */
+function candidates(region: Region, table: DecisionTable): Int32Array {
   const country = region.country;
-  if (country === null) return ruleset.unknownRegion;
-  if (region.subdivision !== null) return ruleset.bySubdivision.get(region.subdivision) ?? ruleset.byCountry.get(country) ?? NONE;
-  return ruleset.byCountryUnknownSubdivision.get(country) ?? ruleset.byCountry.get(country) ?? NONE;
+  if (country === null) return table.unknownRegion;
+  if (region.subdivision !== null) return table.bySubdivision.get(region.subdivision) ?? table.byCountry.get(country) ?? NONE;
+  return table.byCountryUnknownSubdivision.get(country) ?? table.byCountry.get(country) ?? NONE;
 }
 
 export function negotiateLanguage(acceptLanguage: string | undefined, available: readonly string[], fallback: string): string {
@@ -61,38 +61,29 @@ function choose(choice: LanguageChoice, acceptLanguage: string | undefined): num
   return index;
 }
 
-/** Whether the rule's conditions other than region hold: dates, GPC, paths (the path made matchable only when a rule has paths). */
-function conditionsHold(rule: CompiledRule, t: number, facts: RequestFacts, path: { value: string | null }): boolean {
-  if (rule.timed && (t < rule.fromMs || t >= rule.untilMs)) return false;
-  if (rule.whenGpc !== null && rule.whenGpc !== facts.gpc) return false;
-  if (rule.paths === null) return true;
-  return rule.paths((path.value ??= matchablePath(facts.path))) === "ok";
-}
-
 /**
  * The decision: a pure function of the region, the request facts, the rule set and the time.
  * No I/O, no clock, no randomness, so it is tested and explained without HTTP.
  */
 export function decide(region: Region, facts: RequestFacts, ruleset: RuleSet, now: Date): Decision {
-  const list = candidates(region, ruleset);
-  let matched: CompiledRule[] | null = null;
+  const table = ruleset.table;
+  const list = candidates(region, table);
+  let matched: number[] | null = null;
   if (list.length > 0) {
+    const { flags, window, paths } = table;
     const t = now.getTime();
-    const path = { value: null };
+    let path: string | null = null;
     for (let i = 0; i < list.length; i++) {
-      const rule = list[i]!;
-      if (conditionsHold(rule, t, facts, path)) (matched ??= []).push(rule);
+      const r = list[i]!;
+      const f = flags[r]!;
+      if (f & FLAG.timed && (t < window[2 * r]! || t >= window[2 * r + 1]!)) continue;
+      if (f & FLAG.gpcCondition && (f & FLAG.gpcWanted) !== 0 !== facts.gpc) continue;
+      if (f & FLAG.paths && paths[r]!((path ??= matchablePath(facts.path))) !== "ok") continue;
+      (matched ??= []).push(r);
     }
   }
   if (matched === null) return { revision: ruleset.revision, region, matched: NO_IDS, actions: NO_ACTIONS, log: "full", rewritesBody: false };
   return resolve(ruleset, region, matched, facts.acceptLanguage);
-}
-
-/** Which rules match, before conflicts are resolved: shared by decide and traceDecision. */
-export function matchingRules(region: Region, facts: RequestFacts, ruleset: RuleSet, now: Date): CompiledRule[] {
-  const t = now.getTime();
-  const path = { value: null };
-  return candidates(region, ruleset).filter((rule) => conditionsHold(rule, t, facts, path));
 }
 
 function stricterConsent(a: ConsentAction, b: ConsentAction): ConsentAction {
@@ -116,55 +107,54 @@ function stricterTrackers(a: TrackersAction, b: TrackersAction): TrackersAction 
  *    over list, allow lists intersected), then notices (every rule's, in order).
  * "First" is decision order: priority, highest first, then id.
  */
-function resolve(ruleset: RuleSet, region: Region, matched: readonly CompiledRule[], acceptLanguage: string | undefined): Decision {
-  // One pass for what every decision needs; object literals only (a spread such as
-  // `{ ...base, more }` costs microseconds in this V8): this runs on every request.
+function resolve(ruleset: RuleSet, region: Region, matched: readonly number[], acceptLanguage: string | undefined): Decision {
+  // Object literals only: a spread such as `{ ...base, more }` costs microseconds in this V8.
+  const table = ruleset.table;
+  const { flags } = table;
   const n = matched.length;
   const ids = new Array<string>(n);
-  let log: "full" | "minimal" = "full";
-  let blocker: CompiledRule | null = null;
-  let redirector: CompiledRule | null = null;
+  let all = 0;
+  let blocker = -1;
+  let redirector = -1;
   for (let i = 0; i < n; i++) {
-    const rule = matched[i]!;
-    ids[i] = rule.id;
-    if (rule.log === "minimal") log = "minimal";
-    if (rule.block !== null && blocker === null) blocker = rule;
-    if (rule.redirect !== null && redirector === null) redirector = rule;
+    const r = matched[i]!;
+    const f = flags[r]!;
+    ids[i] = table.ids[r]!;
+    all |= f;
+    if (f & FLAG.block && blocker === -1) blocker = r;
+    if (f & FLAG.redirect && redirector === -1) redirector = r;
   }
-  if (blocker !== null) {
-    const block = blocker.block!;
+  const log = all & FLAG.minimalLog ? "minimal" : "full";
+  if (blocker !== -1) {
+    const block = ruleset.rules[blocker]!.block!;
     return { revision: ruleset.revision, region, matched: ids, actions: [block.actions[choose(block.choice, acceptLanguage)]!], log, rewritesBody: false };
   }
-  if (redirector !== null) return { revision: ruleset.revision, region, matched: ids, actions: [redirector.redirect!], log, rewritesBody: false };
+  if (redirector !== -1) return { revision: ruleset.revision, region, matched: ids, actions: [ruleset.rules[redirector]!.redirect!], log, rewritesBody: false };
 
   const actions: Action[] = [];
-  let seen: string[] | null = null;
-  for (const rule of matched) {
-    const keys = rule.headerKeys;
-    for (let h = 0; h < keys.length; h++) {
-      if (seen !== null && seen.includes(keys[h]!)) continue;
-      (seen ??= []).push(keys[h]!);
-      actions.push(rule.headers[h]!);
+  if (all & FLAG.headers) {
+    const { headerStart, headerName, headers } = table;
+    let seen: number[] | null = null;
+    for (const r of matched) {
+      for (let h = headerStart[r]!, end = headerStart[r + 1]!; h < end; h++) {
+        if (seen !== null && seen.includes(headerName[h]!)) continue; // a rule earlier in order set it
+        (seen ??= []).push(headerName[h]!);
+        actions.push(headers[h]!);
+      }
     }
   }
-  let gpc: Action | null = null;
-  let consent: ConsentAction | null = null;
-  let trackers: TrackersAction | null = null;
-  for (const rule of matched) {
-    if (rule.cookies !== null) actions.push(rule.cookies);
-    if (rule.gpc !== null && gpc === null) gpc = rule.gpc;
-    if (rule.consent !== null) consent = consent === null ? rule.consent : stricterConsent(consent, rule.consent);
-    if (rule.trackers !== null) trackers = trackers === null ? rule.trackers : stricterTrackers(trackers, rule.trackers);
+  if (all & FLAG.cookies) for (const r of matched) if (flags[r]! & FLAG.cookies) actions.push(table.cookies[r]!);
+  if (all & FLAG.gpc) actions.push(table.gpc[matched.find((r) => flags[r]! & FLAG.gpc)!]!);
+  if (all & FLAG.consent) {
+    let consent: ConsentAction | null = null;
+    for (const r of matched) if (flags[r]! & FLAG.consent) consent = consent === null ? table.consent[r]! : stricterConsent(consent, table.consent[r]!);
+    actions.push(consent!);
   }
-  if (gpc !== null) actions.push(gpc);
-  if (consent !== null) actions.push(consent);
-  if (trackers !== null) actions.push(trackers);
-  let hasNotice = false;
-  for (const rule of matched) {
-    const notice = rule.notice;
-    if (notice === null) continue;
-    actions.push(notice.actions[choose(notice.choice, acceptLanguage)]!);
-    hasNotice = true;
+  if (all & FLAG.trackers) {
+    let trackers: TrackersAction | null = null;
+    for (const r of matched) if (flags[r]! & FLAG.trackers) trackers = trackers === null ? table.trackers[r]! : stricterTrackers(trackers, table.trackers[r]!);
+    actions.push(trackers!);
   }
-  return { revision: ruleset.revision, region, matched: ids, actions, log, rewritesBody: hasNotice || consent !== null || trackers !== null };
+  if (all & FLAG.notice) for (const r of matched) if (flags[r]! & FLAG.notice) actions.push(table.notices[table.noticeStart[r]! + choose(table.noticeChoice[r]!, acceptLanguage)]!);
+  return { revision: ruleset.revision, region, matched: ids, actions, log, rewritesBody: (all & (FLAG.notice | FLAG.consent | FLAG.trackers)) !== 0 };
 }

@@ -177,6 +177,55 @@ export interface CompiledRule {
   readonly pathSpec: Readonly<{ include: readonly string[]; exclude: readonly string[] }>;
 }
 
+/** Bits of DecisionTable.flags, one word per rule. */
+export const FLAG = {
+  timed: 1,
+  gpcCondition: 2,
+  gpcWanted: 4,
+  paths: 8,
+  minimalLog: 16,
+  block: 32,
+  redirect: 64,
+  headers: 128,
+  cookies: 256,
+  gpc: 512,
+  consent: 1024,
+  trackers: 2048,
+  notice: 4096,
+} as const;
+
+/**
+ * What deciding reads, laid out by rule rank in flat arrays: a decision walks a list of ranks and
+ * reads typed arrays and slots next to each other, instead of following a pointer to each rule
+ * and from there to its parts. With thousands of rules, cache misses, not comparisons, are what
+ * a decision costs.
+ */
+export interface DecisionTable {
+  readonly ids: readonly string[];
+  readonly flags: Uint16Array;
+  /** from and until in epoch milliseconds, two per rank. */
+  readonly window: Float64Array;
+  readonly paths: ReadonlyArray<((path: string) => PathVerdict) | null>;
+  /** Every rule's header actions one after another: rule r's are headers[headerStart[r] .. headerStart[r + 1]). */
+  readonly headerStart: Int32Array;
+  readonly headers: readonly HeaderAction[];
+  /** For each header action, a number standing for its name in lower case: names compare without case. */
+  readonly headerName: Int32Array;
+  readonly cookies: ReadonlyArray<CookiesAction | null>;
+  readonly gpc: ReadonlyArray<GpcAction | null>;
+  readonly consent: ReadonlyArray<ConsentAction | null>;
+  readonly trackers: ReadonlyArray<TrackersAction | null>;
+  /** Every rule's notice actions (one per language) one after another, from noticeStart[r]. */
+  readonly noticeStart: Int32Array;
+  readonly notices: readonly NoticeAction[];
+  readonly noticeChoice: ReadonlyArray<LanguageChoice | null>;
+  /** Ranks of the rules to look at, in decision order, keyed like the lists of RuleSet. */
+  readonly byCountry: ReadonlyMap<string, Int32Array>;
+  readonly bySubdivision: ReadonlyMap<string, Int32Array>;
+  readonly byCountryUnknownSubdivision: ReadonlyMap<string, Int32Array>;
+  readonly unknownRegion: Int32Array;
+}
+
 export interface RuleSet {
   /** Hash of the normalized rules: the same rules give the same revision wherever they are loaded. */
   readonly revision: string;
@@ -197,4 +246,6 @@ export interface RuleSet {
   readonly loadedAt: Date;
   /** Conflicts and other findings that do not stop the rules from loading. */
   readonly warnings: readonly RuleProblem[];
+  /** The same index, laid out for deciding. */
+  readonly table: DecisionTable;
 }
