@@ -249,6 +249,10 @@ function yamlMessage(code: string, message: string, rest: string): string {
       const key = /^["']?([^:"'\n]+)/.exec(rest)?.[1]?.trim();
       return `${key ? `"${key}" appears twice here` : first}; each key may appear once in the same place: remove one`;
     }
+    case "BLOCK_AS_IMPLICIT_KEY":
+      return `this value contains ": ", which YAML reads as the start of another key; put the whole value in quotes, such as title: "Example: a notice"`;
+    case "UNEXPECTED_TOKEN":
+      return /scalar/.test(first) ? `there is more text after the closing quote; put all of the value inside the quotes` : first;
     case "BAD_INDENT":
     case "MISSING_CHAR":
       return /Flow sequence/.test(first) ? `a list in [ ] is not closed, or the next line is not indented enough: end the list with ] (${first})` : /Flow map/.test(first) ? `a set of keys in { } is not closed: end it with } (${first})` : first;
@@ -374,13 +378,24 @@ function parseFile(source: RuleSource, problems: RuleProblem[], warnings: RulePr
       const list = missing.get(error.instancePath) ?? [];
       missing.set(error.instancePath, [...list, `"${String((error.params as { missingProperty: string }).missingProperty)}"`]);
     }
+    // A misspelt key is reported once, as unknown with "did you mean", not also as missing.
+    for (const error of validate.errors ?? []) {
+      if (error.keyword !== "additionalProperties") continue;
+      const names = missing.get(error.instancePath);
+      const meant = /did you mean "([^"]+)"\?$/.exec(schemaMessage(error))?.[1];
+      if (names && meant) {
+        const left = names.filter((n) => n !== `"${meant}"`);
+        if (left.length) missing.set(error.instancePath, left);
+        else missing.delete(error.instancePath);
+      }
+    }
     for (const error of validate.errors ?? []) {
       if (error.keyword === "required") {
         const names = missing.get(error.instancePath);
         if (!names) continue;
         missing.delete(error.instancePath);
         const { offset, message } = locate(yaml, error);
-        problems.push({ ...yaml.position(offset), message: names.length === 1 ? message : message.replace(/is missing ".*"; add it$/, `is missing ${listWords(names, "and")}; add them`) });
+        problems.push({ ...yaml.position(offset), message: message.replace(/is missing ".*"; add it$/, names.length === 1 ? `is missing ${names[0]}; add it` : `is missing ${listWords(names, "and")}; add them`) });
         continue;
       }
       if ((error as ErrorObject & { propertyName?: string }).propertyName !== undefined) continue; // reported by its propertyNames error
