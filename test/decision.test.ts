@@ -187,6 +187,8 @@ describe("decide: the rule language, field by field", () => {
         rule("blocker", `    regions: { countries: [BY] }\n    actions:\n      block:\n        blockedBy: https://example.org/order-17\n        defaultLanguage: en\n        languages:\n          en: { title: Unavailable, text: Not here. }\n          ru: { title: Недоступно, text: Не здесь. }\n`),
         rule("redirector", `    regions: { countries: [KZ] }\n    paths: { exclude: [/kz/**] }\n    actions:\n      redirect: { location: /kz/home, status: 307 }\n`),
         rule("redirect-default", `    regions: { countries: [KG] }\n    actions:\n      redirect: { location: "https://example.org/kg" }\n`),
+        rule("bottom", `    regions: { countries: [TJ] }\n    actions:\n      notice:\n        placement: body-end\n        defaultLanguage: tg\n        languages:\n          tg: { title: T, text: Matn }\n`),
+        rule("plain-block", `    regions: { countries: [TM] }\n    actions:\n      block: { blockedBy: https://example.org/order-18 }\n`),
       ),
     });
     expect(decide(region("RU"), facts(), set, NOW)).to.deep.include({
@@ -215,6 +217,9 @@ describe("decide: the rule language, field by field", () => {
     expect(decide(region("KZ"), facts({ path: "/news" }), set, NOW).actions).to.deep.equal([{ kind: "redirect", rule: "redirector", status: 307, location: "/kz/home" }]);
     expect(decide(region("KZ"), facts({ path: "/kz/home" }), set, NOW).matched).to.deep.equal([]);
     expect(decide(region("KG"), facts(), set, NOW).actions).to.deep.equal([{ kind: "redirect", rule: "redirect-default", status: 302, location: "https://example.org/kg" }]);
+    expect(decide(region("TJ"), facts({ acceptLanguage: "ru" }), set, NOW).actions).to.deep.equal([{ kind: "notice", rule: "bottom", language: "tg", placement: { at: "body-end" }, dismissible: false }]);
+    // A block page with no texts of its own is in English.
+    expect(decide(region("TM"), facts({ acceptLanguage: "ru" }), set, NOW).actions).to.deep.equal([{ kind: "block", rule: "plain-block", status: 451, blockedBy: "https://example.org/order-18", language: "en" }]);
   });
 });
 

@@ -31,7 +31,7 @@ describe("rules/README.md: its examples work as written", () => {
     const result = JSON.parse(validated.out) as { ok: boolean; problems: unknown[]; warnings: unknown[]; rules: string[] };
     expect(result.problems).to.deep.equal([]);
     expect(result.warnings).to.deep.equal([]);
-    expect(result.rules).to.include.members(["by-extremist-materials", "eea-but-not-the-canaries", "ru-controlled-no-referrer", "kz-news-notice-2026"]);
+    expect(result.rules).to.include.members(["by-extremist-materials", "eea-but-not-the-canaries", "ru-controlled-no-referrer", "kz-news-notice-2026", "tr-court-order-2026-17"]);
     const tested = cli(["test", "--rules", dir]);
     expect(tested.status, tested.out).to.equal(0);
     expect(tested.out).to.match(/^[1-9]\d* passed, 0 failed/m);
