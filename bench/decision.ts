@@ -13,7 +13,7 @@ const COUNTRY_CODES = [...COUNTRIES.keys()].sort();
 const REGION_KEYS = [...COUNTRY_CODES, ...[...SUBDIVISIONS.keys()].sort()];
 const LANGUAGES = ["en", "ru", "uk", "de"];
 
-/** A small deterministic generator, so both sets and the requests are the same in every run. */
+/** A small deterministic generator, so the readers are the same in every run. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
   return () => {

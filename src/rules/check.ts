@@ -2,7 +2,7 @@ import { parse as parseHost } from "tldts";
 import { parseOffsetDate, OFFSET_DATE } from "./dates.js";
 import { checkMarkup, looksLikeMarkup } from "./markup.js";
 import { compilePaths, matchablePath, pathPatternProblem } from "./paths.js";
-import { BUILTIN_GROUPS, countryProblem, isSubdivisionCode, regionCodeProblem, subdivisionProblem } from "./regions.js";
+import { BUILTIN_GROUPS, countryProblem, regionCodeProblem, subdivisionProblem } from "./regions.js";
 import type { YamlPath } from "./source.js";
 import { didYouMean } from "./suggest.js";
 

@@ -106,7 +106,6 @@ function conflictsBetween(w: LoadedRule, l: LoadedRule, region: string): RulePro
   const wa = w.spec.actions;
   const la = l.spec.actions;
   const wid = `"${w.spec.id}"`;
-  const lid = `"${l.spec.id}"`;
   const readers = region === "an unknown region" ? "readers whose region is unknown" : `readers in ${region}`;
   if (wa.block && la.block) {
     out.push({ ...l.at(["actions", "block"], { key: true }), message: `this block and the block of ${wid} (${here(w.at(["actions", "block"], { key: true }))}) both apply to ${readers}; only ${wid} is used there, as it comes first (${why(w, l)})` });
