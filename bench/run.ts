@@ -1,5 +1,6 @@
 // `npm run bench`: each section measures side by side in one run and prints ratios, since the
 // machine is shared and noisy. `npm run bench -- NAME…` runs only the named sections.
+import { run as decision } from "./decision.js";
 import { run as httpDemo } from "./http-demo.js";
 import { run as logging } from "./logging.js";
 import { run as region } from "./region.js";
@@ -10,6 +11,7 @@ const sections: Record<string, () => Promise<void>> = {
   region,
   "response-headers": responseHeaders,
   logging,
+  decision,
 };
 
 const wanted = process.argv.slice(2);

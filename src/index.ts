@@ -12,13 +12,16 @@ import type { Registry } from "prom-client";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
 import type { DatabaseSource } from "./region/database-watch.js";
 import type { RegionResolver } from "./region/resolve.js";
+import { formatProblem, formatWarning, RuleLoadError } from "./rules/errors.js";
 import type { ReloadResult, RuleStore } from "./rules/store.js";
 
 export interface GeoComplianceStatus {
   readonly revision: string;
   readonly rulesLoadedAt: Date;
   readonly ruleFiles: readonly string[];
+  /** The last rejected change, with every problem in it; null once a good set is loaded again. */
   readonly lastError: string | null;
+  readonly lastErrorAt: Date | null;
   readonly database: { readonly file: string; readonly type: string; readonly builtAt: Date };
   /** The decision log: lines written, failed (lost) and pending, the last error. */
   readonly log: DecisionLogStatus;
@@ -32,7 +35,7 @@ export interface GeoComplianceMiddleware {
   /** Reads the rules again; a set that does not validate is rejected and the last good one stays. */
   reload(): ReloadResult;
   status(): GeoComplianceStatus;
-  /** Stops watching the GeoIP database, waits for responses in flight, writes the stop event, flushes and closes the decision log. */
+  /** Stops watching the rules and the GeoIP database, waits for responses in flight, writes the stop event, flushes and closes the decision log. */
   close(): Promise<void>;
   /**
    * The reader preview, for the site to mount where it chooses, before the middleware:
@@ -67,6 +70,16 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
     cacheSafety: new CacheSafety(resolved.regionHeaders.flatMap((h) => (h.subdivision ? [h.country, h.subdivision] : [h.country]))),
   });
   log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: databases.file, database_type: databases.current.databaseType });
+  const logReload = (result: ReloadResult, trigger: "reload" | "watch"): ReloadResult => {
+    if (result.ok) {
+      if (result.changed) log.lifecycle("rules-loaded", { trigger, revision: result.revision, previous_revision: result.previous, warnings: result.warnings.map(formatWarning) });
+    } else {
+      const problems = result.error instanceof RuleLoadError ? result.error.problems.map(formatProblem) : [String(result.error?.message)];
+      log.lifecycle("rules-rejected", { trigger, revision: result.revision, error: result.error?.message, problems });
+    }
+    return result;
+  };
+  if (resolved.watch) rules.watch((result) => logReload(result, "watch"), (error) => log.lifecycle("rules-watch-error", { error: error.message }));
   databases.start();
   let closed: Promise<void> | null = null;
   const middleware = Object.assign(handler, {
@@ -75,10 +88,7 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
     metricsHandler: metrics.handler,
     metrics: metrics.registry,
     reload(): ReloadResult {
-      const result = rules.reload();
-      if (result.ok) log.lifecycle("rules-loaded", { revision: result.revision });
-      else log.lifecycle("rules-rejected", { revision: result.revision, error: result.error });
-      return result;
+      return logReload(rules.reload(), "reload");
     },
     status(): GeoComplianceStatus {
       const current = rules.current;
@@ -87,12 +97,14 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
         rulesLoadedAt: current.loadedAt,
         ruleFiles: current.files,
         lastError: rules.lastError?.message ?? null,
+        lastErrorAt: rules.lastErrorAt,
         database: { file: databases.file, type: databases.current.databaseType, builtAt: databases.current.buildEpoch },
         log: log.status?.() ?? { enabled: true, destination: "custom", written: 0, failed: 0, pending: 0, sampledOut: 0, lastError: null, lastErrorAt: null },
       };
     },
     close(): Promise<void> {
       if (!closed) {
+        rules.close();
         databases.close();
         const stop = { revision: rules.current.revision };
         const flushed = log.close ? log.close(stop) : (log.lifecycle("stop", stop), log.flush());
@@ -113,7 +125,8 @@ export type { NetworkOverride } from "./region/networks.js";
 export { mintPreviewToken, verifyPreviewToken, type PreviewVerification } from "./region/preview-token.js";
 export type { Decision, Action, NoticeAction, RequestFacts } from "./rules/decide.js";
 export { decide } from "./rules/decide.js";
-export { RuleLoadError } from "./rules/errors.js";
+export { RuleLoadError };
+export { traceDecision, type DecisionTrace, type TraceEntry, type TraceReason } from "./rules/trace.js";
 export { GeoIpError } from "./region/geoip.js";
 export { OptionsError } from "./options.js";
 export { HeaderError } from "./actions/headers.js";

@@ -21,6 +21,8 @@ export interface GeoComplianceOptions {
   instance?: string;
   /** The clock the decision uses; tests and previews replace it. */
   clock?: () => Date;
+  /** Reload the rules when their files change. Default: true. */
+  watch?: boolean;
 }
 
 /** Options after validation: every field present and checked. */
@@ -30,9 +32,10 @@ export interface ResolvedOptions extends ResolvedRegionOptions {
   readonly decisionLog: DecisionLogOptions | false;
   readonly instance: string | undefined;
   readonly clock: () => Date;
+  readonly watch: boolean;
 }
 
-const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock"]);
+const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch"]);
 
 export class OptionsError extends TypeError {
   constructor(message: string) {
@@ -69,6 +72,7 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     throw new OptionsError("instance must be a non-empty string");
   }
   if (options.clock !== undefined && typeof options.clock !== "function") throw new OptionsError("clock must be a function returning a Date");
+  if (options.watch !== undefined && typeof options.watch !== "boolean") throw new OptionsError("watch must be true or false");
   return {
     rules,
     ...region,
@@ -76,5 +80,6 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     decisionLog,
     instance: options.instance,
     clock: options.clock ?? (() => new Date()),
+    watch: options.watch ?? true,
   };
 }

@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { closeSync, cpSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { main } from "../src/cli/main.js";
 import { DecisionLog, type DecisionLogOptions } from "../src/log/decision-log.js";
 import type { LogSummaryJSON } from "../src/log/summary.js";
-import { packageRoot, shippedRulesDir } from "../src/package-root.js";
+import { packageRoot } from "../src/package-root.js";
+import { RUSSIA_RULE_FILE } from "./support/rules.js";
 import type { Region } from "../src/region/types.js";
 import { decide } from "../src/rules/decide.js";
 import { RuleStore } from "../src/rules/store.js";
@@ -49,7 +50,7 @@ async function writeFixture(options: DecisionLogOptions, revisions: { a: RuleSto
             ? { country: null, subdivision: null, source: "none", reason: "loopback address" }
             : { country: i % 2 ? "DE" : "US", subdivision: null, source: "geoip" };
     const ruleset = (i < 60 ? revisions.a : revisions.b).current;
-    const decision = decide(region, { method: "GET", path: `/story/${i}` }, ruleset, new Date(now));
+    const decision = decide(region, { method: "GET", path: `/story/${i}`, gpc: false }, ruleset, new Date(now));
     const failed = i === 40;
     const id = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
     expected.ids.set(i, id);
@@ -98,10 +99,10 @@ describe("geo-compliance logs", function () {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "gc-cli-logs-"));
     const rulesB = join(dir, "rules-b");
-    cpSync(shippedRulesDir(), rulesB, { recursive: true });
+    mkdirSync(rulesB);
     const file = join(rulesB, "ru-undesirable-organization.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace("title: Warning for readers", "title: Revised warning for readers"));
-    const revisions = { a: new RuleStore([shippedRulesDir()], () => new Date()), b: new RuleStore([rulesB], () => new Date()) };
+    writeFileSync(file, readFileSync(RUSSIA_RULE_FILE, "utf8").replace("title: Warning for readers", "title: Revised warning for readers"));
+    const revisions = { a: new RuleStore([RUSSIA_RULE_FILE], () => new Date()), b: new RuleStore([rulesB], () => new Date()) };
     revA = revisions.a.current.revision;
     revB = revisions.b.current.revision;
     expect(revA).not.to.equal(revB);
@@ -134,7 +135,8 @@ describe("geo-compliance logs", function () {
     expect(s.byRegionSource).to.have.keys("geoip", "header", "none");
     expect(s.unknownRegion).to.deep.equal({ count: expected.unknown, share: expected.unknown / 100 });
     const matched = 100 - expected.byRule["(none)"]!;
-    expect(s.byAction).to.deep.equal({ notice: matched });
+    // The Russia rule sets a header, turns trackers off and shows its notice: three actions a decision.
+    expect(s.byAction).to.deep.equal({ header: matched, trackers: matched, notice: matched });
     expect(s.byStatus).to.deep.equal({ 200: 96, 404: 4 });
     expect(s.byOutcome).to.deep.equal({ untouched: 100 - matched, rewritten: matched - 1, error: 1 });
     expect(s.rewritten).to.equal(matched - 1);

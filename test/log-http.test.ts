@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import express from "express";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { geoCompliance, DECISION_HEADER, type GeoComplianceOptions } from "../src/index.js";
@@ -8,13 +8,14 @@ import { shippedRulesDir } from "../src/package-root.js";
 import { get, readLines, schemaValidator, type Line } from "./support/log.js";
 import { ARTICLE } from "./support/pages.js";
 import { listen, type Running } from "./support/server.js";
+import { RUSSIA_RULE_FILE } from "./support/rules.js";
 
 const RU = "77.88.8.8";
 const DE = "85.214.132.117";
 const US6 = "2001:4860:4860::8888";
 
 function site(options: GeoComplianceOptions) {
-  const compliance = geoCompliance({ rules: shippedRulesDir(), trustProxy: ["loopback"], instance: "web-test-1", ...options });
+  const compliance = geoCompliance({ rules: RUSSIA_RULE_FILE, trustProxy: ["loopback"], instance: "web-test-1", ...options });
   const app = express();
   app.use(compliance);
   app.get("/article", (_req, res) => {
@@ -45,7 +46,8 @@ describe("decision log over HTTP", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "gc-log-http-"));
     file = join(dir, "decisions.jsonl");
-    cpSync(shippedRulesDir(), join(dir, "rules"), { recursive: true });
+    mkdirSync(join(dir, "rules"));
+    cpSync(RUSSIA_RULE_FILE, join(dir, "rules", "ru-undesirable-organization.yaml"));
     const built = site({ rules: join(dir, "rules"), decisionLog: { destination: file } });
     compliance = built.compliance;
     server = await listen(built.app);
@@ -108,7 +110,11 @@ describe("decision log over HTTP", () => {
     const line = byId("ru");
     expect(line).to.include({ status: 200, rewritten: true, method: "GET" });
     expect(line.rules).to.deep.equal(["ru-undesirable-organization"]);
-    expect(line.actions).to.deep.equal([{ kind: "notice", rule: "ru-undesirable-organization", language: "uk" }]);
+    expect(line.actions).to.deep.equal([
+      { kind: "header", rule: "ru-undesirable-organization", name: "Referrer-Policy" },
+      { kind: "trackers", rule: "ru-undesirable-organization", mode: "third-party" },
+      { kind: "notice", rule: "ru-undesirable-organization", language: "uk" },
+    ]);
     expect(line.region).to.deep.equal({ country: "RU", subdivision: null, source: "geoip" });
     expect(line.bytes).to.equal(responses.ru!.body.length);
     expect(line.bytes).to.be.above(Buffer.byteLength(ARTICLE));
@@ -137,8 +143,8 @@ describe("decision log over HTTP", () => {
     expect(events[0]).to.include({ revision: compliance.status().revision, instance: "web-test-1", level: 30 });
     const rejected = events[2]!;
     expect(rejected.level).to.equal(40);
-    expect(rejected.errors).to.be.an("array").that.is.not.empty;
-    expect((rejected.errors as Array<{ file: string }>)[0]!.file).to.contain("broken.yaml");
+    expect(rejected.problems).to.be.an("array").that.is.not.empty;
+    expect((rejected.problems as string[])[0]).to.contain("broken.yaml");
     expect(lines.at(-1)).to.include({ event: "stop", revision: compliance.status().revision });
   });
 

@@ -9,6 +9,7 @@ import { get } from "./support/log.js";
 import { ARTICLE } from "./support/pages.js";
 import { parseExposition, value } from "./support/prometheus.js";
 import { listen, MemoryLog } from "./support/server.js";
+import { RUSSIA_RULE_FILE } from "./support/rules.js";
 
 const RU = "77.88.8.8";
 const DE = "85.214.132.117";
@@ -26,7 +27,7 @@ describe("metrics", () => {
   it("counts decisions by rule, action, region source and outcome, times the middleware, and shows the revision; each instance its own", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gc-metrics-"));
     writeFileSync(join(dir, "de.yaml"), `rules:\n  - id: de-test\n    title: DE test\n    regions: { countries: [DE] }\n    actions:\n      notice:\n        defaultLanguage: de\n        languages:\n          de: { title: DE, text: Hallo }\n`);
-    const a = geoCompliance({ trustProxy: "loopback", decisionLog: { destination: new MemoryLog() } });
+    const a = geoCompliance({ rules: RUSSIA_RULE_FILE, trustProxy: "loopback", decisionLog: { destination: new MemoryLog() } });
     const b = geoCompliance({ rules: dir, trustProxy: "loopback", decisionLog: false });
     const appA = express().get("/metrics", a.metricsHandler).use(a).get("/", (_q, r) => void r.type("html").send(ARTICLE)).get("/data", (_q, r) => void r.json({ ok: true }));
     const appB = express().use(b).get("/metrics", b.metricsHandler).get("/", (_q, r) => void r.type("html").send(ARTICLE));

@@ -110,7 +110,11 @@ for (const [name, express] of [
       expect(ruLine, "line for the RU response").to.include({ revision: compliance.status().revision, status: 200, rewritten: true });
       expect(ruLine?.rules).to.deep.equal(["ru-undesirable-organization"]);
       expect(ruLine?.region).to.deep.equal({ country: "RU", subdivision: null, source: "geoip" });
-      expect(ruLine?.actions).to.deep.equal([{ kind: "notice", rule: "ru-undesirable-organization", language: "ru" }]);
+      expect(ruLine?.actions).to.deep.equal([
+        { kind: "header", rule: "ru-undesirable-organization", name: "Referrer-Policy" },
+        { kind: "trackers", rule: "ru-undesirable-organization", mode: "third-party" },
+        { kind: "notice", rule: "ru-undesirable-organization", language: "ru" },
+      ]);
       // `log: minimal`: the article a reader in Russia read is not recorded.
       expect(ruLine).not.to.have.property("path");
       expect(deLine).to.include({ path: "/query", rewritten: false });

@@ -6,7 +6,7 @@ import type { BlockAction } from "../rules/actions.js";
 import { BLOCK_PAGE_LANGUAGES, BLOCK_PAGE_TEXTS, type BlockPageTexts } from "./block-texts.js";
 import { escapeHtml } from "./escape.js";
 import { isRtl } from "./notice.js";
-import type { RuleText } from "./rule-facets.js";
+import type { NoticeText } from "../rules/types.js";
 
 export { BLOCK_PAGE_LANGUAGES };
 
@@ -36,7 +36,7 @@ export function blockedByLink(url: string): string | null {
  * The page's language: the decision's when the page has it (a rule text or a shipped one), else its
  * primary subtag, else the reader's `Accept-Language` among the shipped languages, else English.
  */
-export function blockPageLanguage(wanted: string, acceptLanguage: string | undefined, ruleTexts?: Readonly<Record<string, RuleText>>): string {
+export function blockPageLanguage(wanted: string, acceptLanguage: string | undefined, ruleTexts?: Readonly<Record<string, NoticeText>>): string {
   if (ruleTexts && Object.hasOwn(ruleTexts, wanted)) return wanted;
   if (Object.hasOwn(BLOCK_PAGE_TEXTS, wanted)) return wanted;
   const primary = wanted.split("-")[0]!.toLowerCase();
@@ -66,7 +66,7 @@ export interface BlockPage {
   readonly decisionId: string;
   readonly acceptLanguage?: string | undefined;
   /** The rule's own texts for the page, by language, when it gives them. */
-  readonly ruleTexts?: Readonly<Record<string, RuleText>> | undefined;
+  readonly ruleTexts?: Readonly<Record<string, NoticeText>> | undefined;
 }
 
 interface Words {

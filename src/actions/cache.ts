@@ -2,7 +2,6 @@ import type { ServerResponse } from "node:http";
 import vary from "vary";
 import type { Region } from "../region/types.js";
 import type { CompiledRule, RuleSet } from "../rules/types.js";
-import { facets } from "./rule-facets.js";
 import { splitHeaderList } from "./header-list.js";
 
 /** What the rules of a set make a response on one path depend on, besides the URL. */
@@ -29,13 +28,12 @@ function compileScope(ruleset: RuleSet): CompiledScope {
   let byGpc = false;
   const limited: CompiledRule[] = [];
   for (const rule of ruleset.rules) {
-    const f = facets(rule);
-    if (f.paths) {
+    if (rule.paths) {
       limited.push(rule);
       continue;
     }
     byRegion = true;
-    if (f.whenGpc === true || f.whenGpc === false) byGpc = true;
+    if (rule.whenGpc !== null) byGpc = true;
   }
   return { everyPath: byRegion ? Object.freeze({ byRegion, byGpc }) : NONE, limited: Object.freeze(limited) };
 }
@@ -52,9 +50,8 @@ function decodedPath(path: string): string {
 
 /**
  * Can the rules treat this path differently by region? Every rule names regions (or unknown
- * readers), so the answer is whether any rule can apply to the path. Today's rule language has no
- * `paths`, so every rule applies to every path and this is true whenever the set has a rule; a rule
- * that carries a `paths` matcher is asked about the path. Worked out once per rule set, so a
+ * readers), so the answer is whether any rule can apply to the path: a rule without `paths` applies
+ * to every path, one with `paths` is asked about this one. Worked out once per rule set, so a
  * request costs a map lookup plus one match per path-limited rule. Dates are ignored on purpose: a
  * page cached today must not outlive the day a rule starts.
  */
@@ -65,10 +62,9 @@ export function cacheScope(ruleset: RuleSet, path: string): CacheScope {
   let { byRegion, byGpc } = scope.everyPath;
   const matchable = decodedPath(path);
   for (const rule of scope.limited) {
-    const f = facets(rule);
-    if (f.paths!(matchable) !== "ok") continue;
+    if (rule.paths!(matchable) !== "ok") continue;
     byRegion = true;
-    if (f.whenGpc === true || f.whenGpc === false) byGpc = true;
+    if (rule.whenGpc !== null) byGpc = true;
   }
   return byRegion === scope.everyPath.byRegion && byGpc === scope.everyPath.byGpc ? scope.everyPath : { byRegion, byGpc };
 }

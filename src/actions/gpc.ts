@@ -1,14 +1,12 @@
 import type { ServerResponse } from "node:http";
 import type { CompiledRule, RuleSet } from "../rules/types.js";
-import { facets, inForce } from "./rule-facets.js";
 
 /** Where the GPC specification puts the support resource. */
 export const GPC_PATH = "/.well-known/gpc.json";
 
 /** A rule honours GPC when it acts on `Sec-GPC: 1` (`when: { gpc: true }`) or carries a `gpc` action. */
 export function honoursGpc(rule: CompiledRule): boolean {
-  const f = facets(rule);
-  return (f.gpc !== undefined && f.gpc !== null) || f.whenGpc === true;
+  return rule.gpc !== null || rule.whenGpc === true;
 }
 
 function utcDate(ms: number): string {
@@ -22,9 +20,9 @@ function utcDate(ms: number): string {
  */
 export function gpcResource(ruleset: RuleSet, now: Date): { gpc: true; lastUpdate: string } | null {
   const nowMs = now.getTime();
-  const rules = ruleset.rules.filter((r) => honoursGpc(r) && inForce(r, nowMs));
+  const rules = ruleset.rules.filter((r) => honoursGpc(r) && r.fromMs <= nowMs && nowMs < r.untilMs);
   if (rules.length === 0) return null;
-  const starts = rules.map((r) => facets(r).fromMs).filter((ms): ms is number => ms !== undefined && Number.isFinite(ms));
+  const starts = rules.map((r) => r.fromMs).filter((ms) => Number.isFinite(ms));
   const lastUpdate = starts.length > 0 ? utcDate(Math.max(...starts)) : utcDate(ruleset.loadedAt.getTime());
   return { gpc: true, lastUpdate };
 }

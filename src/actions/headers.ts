@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { referrerPolicy } from "helmet";
 import type { HeaderAction } from "../rules/actions.js";
 import type { RuleSet } from "../rules/types.js";
-import { facets } from "./rule-facets.js";
 import { splitHeaderList } from "./header-list.js";
 
 /** A rule asks for a header that cannot or must not be sent. */
@@ -62,7 +61,7 @@ export function headerProblem(name: unknown, value: unknown): string | null {
 export function assertRuleHeaders(ruleset: RuleSet): void {
   const problems: string[] = [];
   for (const rule of ruleset.rules) {
-    for (const header of facets(rule).headers ?? []) {
+    for (const header of rule.headers) {
       const problem = headerProblem(header.name, header.value);
       if (problem) problems.push(`${rule.source.file}:${rule.source.line}:${rule.source.col}: rule ${rule.id}: ${problem}`);
     }

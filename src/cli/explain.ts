@@ -3,8 +3,9 @@ import { compileTrust, normalizeAddress } from "../region/client-address.js";
 import { defaultDatabasePath, GeoIpDatabase } from "../region/geoip.js";
 import { RegionResolver } from "../region/resolve.js";
 import type { Region } from "../region/types.js";
-import { decide, type Decision } from "../rules/decide.js";
+import type { Decision } from "../rules/decide.js";
 import { RuleStore } from "../rules/store.js";
+import { traceDecision, type TraceEntry } from "../rules/trace.js";
 import { UsageError } from "./usage.js";
 
 export interface ExplainArgs {
@@ -14,12 +15,16 @@ export interface ExplainArgs {
   readonly path: string;
   readonly lang?: string | undefined;
   readonly at?: string | undefined;
+  /** The reader sends `Sec-GPC: 1`. */
+  readonly gpc?: boolean | undefined;
   readonly rules: readonly string[];
 }
 
 export interface Explanation {
   readonly region: Region;
   readonly decision: Decision;
+  /** Every rule: whether it matched, and if not, why not. */
+  readonly trace: readonly TraceEntry[];
   readonly notices: ReadonlyArray<{ rule: string; language: string; title: string; text: string }>;
 }
 
@@ -48,13 +53,13 @@ export function explain(args: ExplainArgs): Explanation {
   }
   const store = new RuleStore(args.rules, () => now);
   const ruleset = store.current;
-  const decision = decide(region, { method: "GET", path: args.path, acceptLanguage: args.lang }, ruleset, now);
+  const { decision, rules: trace } = traceDecision(region, { method: "GET", path: args.path, acceptLanguage: args.lang, gpc: args.gpc ?? false }, ruleset, now);
   const notices = decision.actions.flatMap((a) => {
     if (a.kind !== "notice") return [];
     const text = ruleset.rules.find((r) => r.id === a.rule)?.notice?.texts[a.language];
     return text ? [{ rule: a.rule, language: a.language, title: text.title, text: text.text.trim() }] : [];
   });
-  return { region, decision, notices };
+  return { region, decision, trace, notices };
 }
 
 export function formatExplanation(e: Explanation): string {
@@ -64,6 +69,10 @@ export function formatExplanation(e: Explanation): string {
     `revision: ${e.decision.revision}`,
     `rules:    ${e.decision.matched.length ? e.decision.matched.join(", ") : "none apply"}`,
   ];
+  for (const t of e.trace) {
+    const why = t.matched ? [t.because ?? "", ...t.setAside].filter(Boolean) : t.reasons.map((r) => r.message);
+    lines.push(`  ${t.matched ? "applies " : "does not"} ${t.rule} (${t.source.file}:${t.source.line})${why.length ? `: ${why.join("; ")}` : ""}`);
+  }
   for (const a of e.decision.actions) lines.push(`action:   ${a.kind} from ${a.rule}${a.kind === "notice" ? ` in ${a.language}, at ${a.placement.at}` : ""}`);
   for (const n of e.notices) lines.push("", `notice (${n.rule}, ${n.language}): ${n.title}`, ...n.text.split("\n").map((l) => `  ${l}`));
   return lines.join("\n");

@@ -8,6 +8,7 @@ import { previewToken } from "./preview-token.js";
 import { runLogs } from "./logs.js";
 import { SideError } from "./rule-sides.js";
 import { USAGE, UsageError } from "./usage.js";
+import { formatTestResults, testRules } from "./test-rules.js";
 import { formatValidation, validate } from "./validate.js";
 
 /** Runs one command; returns the exit status. Output goes through `out` so tests can call it in-process. */
@@ -21,6 +22,12 @@ export function run(argv: readonly string[], out: (text: string) => void = (t) =
         out(values.json ? JSON.stringify(result, null, 2) : formatValidation(result));
         return result.ok ? 0 : 1;
       }
+      case "test": {
+        const { values } = parseArgs({ args: [...rest], options: { rules: { type: "string", multiple: true }, json: { type: "boolean" } }, strict: true });
+        const result = testRules(values.rules ?? [shippedRulesDir()]);
+        out(values.json ? JSON.stringify(result, null, 2) : formatTestResults(result));
+        return result.ok ? 0 : 1;
+      }
       case "explain": {
         const { values } = parseArgs({
           args: [...rest],
@@ -31,12 +38,13 @@ export function run(argv: readonly string[], out: (text: string) => void = (t) =
             path: { type: "string", default: "/" },
             lang: { type: "string" },
             at: { type: "string" },
+            gpc: { type: "boolean" },
             rules: { type: "string", multiple: true },
             json: { type: "boolean" },
           },
           strict: true,
         });
-        const e = explain({ ip: values.ip, region: values.region, db: values.db, path: values.path ?? "/", lang: values.lang, at: values.at, rules: values.rules ?? [shippedRulesDir()] });
+        const e = explain({ ip: values.ip, region: values.region, db: values.db, path: values.path ?? "/", lang: values.lang, at: values.at, gpc: values.gpc, rules: values.rules ?? [shippedRulesDir()] });
         out(values.json ? JSON.stringify(e, null, 2) : formatExplanation(e));
         return 0;
       }

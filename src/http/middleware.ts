@@ -86,7 +86,7 @@ export function createHandler(parts: MiddlewareParts) {
       const fixed = [preview.at ? `as of ${preview.at.toISOString()}` : "", preview.language ? `Accept-Language ${preview.language}` : ""].filter(Boolean).join(", ");
       region = { ...region, reason: region.reason ? `${region.reason}; ${fixed}` : fixed };
     }
-    const decision = decideFor(region, { method, path, acceptLanguage }, ruleset, now);
+    const decision = decideFor(region, { method, path, acceptLanguage, gpc: req.headers["sec-gpc"] === "1" }, ruleset, now);
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
     if (res.locals) res.locals.geoCompliance = { id, region, decision } satisfies GeoComplianceLocals;
@@ -123,6 +123,7 @@ export function createHandler(parts: MiddlewareParts) {
               return rule ? parts.notices.render(rule, a.language) : "";
             })
             .join("");
+          if (bodyStart === "") return null; // only notices are inserted here so far
           response.removeHeader("content-length");
           const etag = response.getHeader("etag");
           if (typeof etag === "string") response.setHeader("etag", rewrittenEtag(etag, ruleset.revision, decision));

@@ -6,7 +6,6 @@ import { applyThirdPartyCsp } from "../actions/csp.js";
 import { gpcResource, GPC_PATH, sendGpcResource } from "../actions/gpc.js";
 import { applyPrivacyHeaders, applyRuleHeaders } from "../actions/headers.js";
 import { sendRedirect } from "../actions/redirect.js";
-import { facets } from "../actions/rule-facets.js";
 import type { Region } from "../region/types.js";
 import type { BlockAction, CookiesAction, HeaderAction, RedirectAction, TrackersAction } from "../rules/actions.js";
 import type { Decision } from "../rules/decide.js";
@@ -65,7 +64,7 @@ export class ResponseActions {
     if (block) {
       this.cache.apply(res, ctx.region, scope, true);
       const rule = ctx.ruleset.rules.find((r) => r.id === block.rule);
-      const ruleTexts = rule ? (facets(rule).block?.texts ?? undefined) : undefined;
+      const ruleTexts = rule?.block?.texts;
       const problem = sendBlock(req, res, { action: block, path, decisionId: ctx.decisionId, acceptLanguage: req.headers["accept-language"], ruleTexts });
       if (problem) ctx.problems.push(problem);
       return true;

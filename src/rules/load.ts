@@ -2,16 +2,25 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isAlias, isMap, isPair, isScalar, Lexer, LineCounter, parseDocument, visit } from "yaml";
 import { shippedRulesDir } from "../package-root.js";
-import { RuleLoadError, type RuleProblem } from "./errors.js";
-import type { RuleFileSpec, RuleSpec, SourcePosition } from "./types.js";
+import { checkFile, type Reporter } from "./check.js";
+import { findConflicts } from "./conflicts.js";
+import { byPosition, RuleLoadError, type RuleProblem } from "./errors.js";
+import { pathOf, propertyNameMessage, schemaMessage } from "./messages.js";
+import { ancestors, BUILTIN_GROUPS, countryOf, isSubdivisionCode } from "./regions.js";
+import { YamlFile, type YamlPath } from "./source.js";
+import { didYouMean, listWords } from "./suggest.js";
+import type { RuleFileSpec, RuleSpec, RuleTestSpec, SourcePosition } from "./types.js";
 
-/** Files in a rules folder that are data, not rules. */
-const DATA_FILES = new Set(["trackers.yaml", "trackers.yml", "groups.yaml", "groups.yml"]);
+/** Files in a rules folder that are data for other stages, not rules. */
+const DATA_FILES = new Set(["trackers.yaml", "trackers.yml"]);
 /** A rule file bigger than this is refused: real ones are a few kilobytes. */
 export const MAX_RULE_FILE_BYTES = 1024 * 1024;
-const MAX_ALIASES = 50;
+/** Aliases (`*name`) a file may expand; a few are handy, thousands are an attack. */
+export const MAX_ALIASES = 50;
+/** Nesting a file may reach; rules need about ten levels, and the YAML parser recurses. */
+export const MAX_DEPTH = 64;
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 let validator: ValidateFunction<RuleFileSpec> | undefined;
@@ -19,17 +28,50 @@ let validator: ValidateFunction<RuleFileSpec> | undefined;
 function schemaValidator(): ValidateFunction<RuleFileSpec> {
   if (!validator) {
     const schema = JSON.parse(readFileSync(join(shippedRulesDir(), "schema.json"), "utf8")) as object;
-    const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
+    const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false, verbose: true });
     addFormats(ajv);
     validator = ajv.compile<RuleFileSpec>(schema);
   }
   return validator;
 }
 
+/** The regions of a rule with its groups resolved: what it includes and excludes, as codes. */
+export interface ResolvedRegions {
+  readonly countries: readonly string[];
+  readonly subdivisions: readonly string[];
+  readonly exclude: readonly string[];
+  /** Each group the rule names (to include or exclude) and its members. */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+}
+
 /** A rule from a file, with where it was written. */
 export interface LoadedRule {
   readonly spec: RuleSpec;
   readonly source: SourcePosition;
+  readonly regions: ResolvedRegions;
+  /** Where a part of the rule was written, by its path inside the rule (such as ["actions", "headers", "Referrer-Policy"]). */
+  at(path: YamlPath, options?: { key?: boolean }): SourcePosition;
+}
+
+export interface LoadedTest {
+  readonly spec: RuleTestSpec;
+  readonly source: SourcePosition;
+  at(path: YamlPath, options?: { key?: boolean }): SourcePosition;
+}
+
+/** Everything read from the rule files, valid. */
+export interface LoadedRules {
+  readonly rules: readonly LoadedRule[];
+  readonly tests: readonly LoadedTest[];
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+  readonly warnings: readonly RuleProblem[];
+  readonly files: readonly string[];
+}
+
+/** One rule file's bytes, under the name messages use for it. */
+export interface RuleSource {
+  readonly file: string;
+  readonly bytes: Uint8Array;
 }
 
 /** Expands the `rules` option (a folder, a file, or a list of either) into rule files in a stable order. */
@@ -52,154 +94,419 @@ export function ruleFiles(paths: string | readonly string[]): string[] {
   return files;
 }
 
-/** Loads and validates every rule file; throws one RuleLoadError listing every problem in every file. */
-export function loadRules(paths: string | readonly string[]): LoadedRule[] {
-  const problems: RuleProblem[] = [];
-  const rules: LoadedRule[] = [];
-  for (const file of ruleFiles(paths)) {
-    const text = readRuleFile(file, problems);
-    if (text !== null) rules.push(...parseRuleFile(text, displayName(file), problems));
-  }
-  const seen = new Map<string, LoadedRule>();
-  for (const rule of rules) {
-    const first = seen.get(rule.spec.id);
-    if (first) {
-      problems.push({ ...rule.source, message: `duplicate rule id "${rule.spec.id}": already used at ${first.source.file}:${first.source.line}:${first.source.col}; give each rule its own id` });
-    } else {
-      seen.set(rule.spec.id, rule);
-    }
-  }
-  if (problems.length > 0) throw new RuleLoadError(problems);
-  return rules;
-}
-
-function displayName(file: string): string {
+export function displayName(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel.startsWith("..") ? file : rel;
 }
 
-function readRuleFile(file: string, problems: RuleProblem[]): string | null {
-  const name = displayName(file);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    problems.push({ file: name, line: 0, col: 0, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` });
-    return null;
+/** Reads, checks and resolves every rule file; throws one RuleLoadError listing every problem in every file. */
+export function readRules(paths: string | readonly string[]): LoadedRules {
+  const files = ruleFiles(paths);
+  const problems: RuleProblem[] = [];
+  const sources: RuleSource[] = [];
+  for (const file of files) {
+    try {
+      sources.push({ file: displayName(file), bytes: readFileSync(file) });
+    } catch (error) {
+      problems.push({ file: displayName(file), line: 0, col: 0, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` });
+    }
   }
-  if (bytes.length > MAX_RULE_FILE_BYTES) {
-    problems.push({ file: name, line: 0, col: 0, message: `file is ${bytes.length} bytes; rule files may be at most ${MAX_RULE_FILE_BYTES}` });
-    return null;
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    problems.push({ file: name, line: 0, col: 0, message: "file is not UTF-8 text; save it as UTF-8" });
-    return null;
-  }
+  return readRuleSources(sources, files, problems);
 }
 
-/** Parses one file's text. Problems are appended; valid rules are returned only when the whole file is valid. */
-export function parseRuleFile(text: string, file: string, problems: RuleProblem[]): LoadedRule[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, customTags: [], strict: true });
-  const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
-  const before = problems.length;
-  for (const e of [...doc.errors, ...doc.warnings]) {
-    const pos = at(e.pos[0]);
-    problems.push({ file, ...pos, message: yamlMessage(e.code, e.message) });
-  }
-  if (problems.length > before) return [];
+/** Loads and validates every rule file; the rules only (see readRules for tests, groups and warnings). */
+export function loadRules(paths: string | readonly string[]): LoadedRule[] {
+  return [...readRules(paths).rules];
+}
 
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (error) {
-    problems.push({ file, line: 1, col: 1, message: `${(error as Error).message}; write the values out instead of repeating aliases` });
-    return [];
+interface ParsedFile {
+  readonly yaml: YamlFile;
+  readonly data: unknown;
+  readonly valid: boolean;
+}
+
+/** Checks rule files given as bytes: the core of loading, with no file system. */
+export function readRuleSources(sources: readonly RuleSource[], files: readonly string[] = sources.map((s) => s.file), earlier: readonly RuleProblem[] = []): LoadedRules {
+  const problems: RuleProblem[] = [...earlier];
+  const warnings: RuleProblem[] = [];
+  const parsed: ParsedFile[] = [];
+  for (const source of sources) {
+    const file = parseFile(source, problems, warnings);
+    if (file) parsed.push(file);
   }
-  const validate = schemaValidator();
-  if (!validate(data)) {
-    for (const error of validate.errors ?? []) problems.push({ file, ...at(errorOffset(doc, error)), message: schemaMessage(error) });
-    return [];
+
+  const groups = collectGroups(parsed, problems);
+  const ids = new Map<string, SourcePosition>();
+  const rules: LoadedRule[] = [];
+  const tests: LoadedTest[] = [];
+  for (const { yaml, data, valid } of parsed) {
+    const spec = data as RuleFileSpec;
+    (Array.isArray(spec.rules) ? spec.rules : []).forEach((rule, i) => {
+      const base: YamlPath = ["rules", i];
+      const at = (path: YamlPath, options?: { key?: boolean }): SourcePosition => yaml.at([...base, ...path], options);
+      const source = at([]);
+      if (typeof rule?.id === "string") {
+        const first = ids.get(rule.id);
+        if (first) problems.push({ ...at(["id"]), message: `duplicate rule id "${rule.id}": already used at ${first.file}:${first.line}:${first.col}; give each rule its own id` });
+        else ids.set(rule.id, at(["id"]));
+      }
+      const regions = resolveRegions(rule, groups, at, problems, warnings);
+      if (valid && regions) rules.push({ spec: rule, source, regions, at });
+    });
+    (Array.isArray(spec.tests) ? spec.tests : []).forEach((test, i) => {
+      const at = (path: YamlPath, options?: { key?: boolean }): SourcePosition => yaml.at(["tests", i, ...path], options);
+      if (valid) tests.push({ spec: test, source: at([]), at });
+    });
   }
-  const items = doc.get("rules", true);
-  return data.rules.map((spec, i) => {
-    const node = isSeq(items) ? (items.items[i] as Node | undefined) : undefined;
-    return { spec, source: { file, ...at(node?.range?.[0] ?? 0) } };
+  checkTestIds(parsed, ids, problems);
+  warnings.push(...findConflicts(rules));
+  if (problems.length > 0) throw new RuleLoadError(dedupe(problems).sort(byPosition), dedupe(warnings).sort(byPosition));
+  return { rules, tests, groups, warnings: dedupe(warnings).sort(byPosition), files };
+}
+
+function dedupe(problems: RuleProblem[]): RuleProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.file}:${p.line}:${p.col}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 
-function yamlMessage(code: string, message: string): string {
-  const first = message.split("\n")[0] ?? message;
-  if (code === "DUPLICATE_KEY") return `${first}; each key may appear once`;
-  if (code === "TAG_RESOLVE_FAILED" || /tag/i.test(code)) return `${first}; custom tags (!tag) are not allowed in rule files`;
-  return first;
-}
-
-function pathOf(error: ErrorObject): (string | number)[] {
-  return error.instancePath
-    .split("/")
-    .slice(1)
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-/** Points at the offending key for unknown keys, at the value otherwise. */
-function errorOffset(doc: Document, error: ErrorObject): number {
-  const path = pathOf(error);
-  const node = path.length === 0 ? doc.contents : (doc.getIn(path, true) as Node | undefined);
-  if (error.keyword === "additionalProperties" && isMap(node)) {
-    const key = (error.params as { additionalProperty: string }).additionalProperty;
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
-    if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
+/** The first byte that is not UTF-8, or -1. */
+function invalidUtf8At(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
   }
-  if (error.keyword === "propertyNames" && isMap(node)) {
-    const key = (error.params as { propertyName: string }).propertyName;
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
-    if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
+  return -1;
+}
+
+function decodeUtf8(source: RuleSource, problems: RuleProblem[]): string | null {
+  const { file, bytes } = source;
+  if (bytes.length > MAX_RULE_FILE_BYTES) {
+    problems.push({ file, line: 1, col: 1, message: `the file is ${bytes.length} bytes; a rule file may be at most ${MAX_RULE_FILE_BYTES} bytes (1 MiB): split it into several files` });
+    return null;
   }
-  return node?.range?.[0] ?? 0;
+  const bad = invalidUtf8At(bytes);
+  if (bad !== -1) {
+    const lineStart = bad === 0 ? 0 : bytes.lastIndexOf(0x0a, bad - 1) + 1;
+    let line = 1;
+    for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
+    const col = new TextDecoder("utf-8").decode(bytes.subarray(lineStart, bad)).length + 1;
+    const hex = bytes[bad]!.toString(16).toUpperCase().padStart(2, "0");
+    problems.push({ file, line, col, message: `byte 0x${hex} is not UTF-8 text; the file was probably saved in another encoding (such as Windows-1252 or KOI8-R): save it as UTF-8` });
+    return null;
+  }
+  return new TextDecoder("utf-8").decode(bytes); // drops a byte-order mark
 }
 
-function where(error: ErrorObject): string {
-  const path = pathOf(error);
-  const last = path.filter((p) => typeof p === "string").pop();
-  return last ? `"${last}"` : "the file";
+/** The first node carrying a tag (`!name`, `!!binary`): none is needed to write rules, and each changes what a value means. */
+function explicitTag(yaml: YamlFile): { offset: number; tag: string } | null {
+  let found: { offset: number; tag: string } | null = null;
+  visit(yaml.doc, {
+    Node(_key, node) {
+      if (!node.tag || !node.range) return undefined;
+      let start = yaml.text.lastIndexOf("!", node.range[0]);
+      while (start > 0 && !/\s/.test(yaml.text[start - 1]!)) start--;
+      found = { offset: start, tag: /^\S+/.exec(yaml.text.slice(start))?.[0] ?? node.tag };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
-function schemaMessage(error: ErrorObject): string {
-  const p = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case "additionalProperties":
-      return `unknown key "${String(p.additionalProperty)}" in ${where(error)}; remove it or check its spelling`;
-    case "required":
-      return `${where(error)} is missing "${String(p.missingProperty)}"; add it`;
-    case "type":
-      return `${where(error)} must be ${String(p.type) === "array" ? "a list" : String(p.type) === "object" ? "a set of keys" : `a ${String(p.type)}`}`;
-    case "enum":
-      return `${where(error)} must be one of: ${(p.allowedValues as unknown[]).map(String).join(", ")}`;
-    case "pattern":
-      return `${where(error)} has a value in the wrong form: ${patternHint(error)}`;
-    case "propertyNames":
-      return `"${String(p.propertyName)}" is not a language tag; write one such as en, ru or pt-BR`;
-    case "minItems":
-    case "minProperties":
-      return `${where(error)} must not be empty`;
-    case "uniqueItems":
-      return `${where(error)} lists the same value twice`;
-    case "format":
-      return `${where(error)} must be a web address starting with https://`;
+function tagMessage(tag: string): string {
+  return `tags such as ${tag} are not allowed in rule files: remove it and write the value plainly`;
+}
+
+function yamlMessage(code: string, message: string, rest: string): string {
+  const first = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+  switch (code) {
+    case "DUPLICATE_KEY": {
+      const key = /^["']?([^:"'\n]+)/.exec(rest)?.[1]?.trim();
+      return `${key ? `"${key}" appears twice here` : first}; each key may appear once in the same place: remove one`;
+    }
+    case "BLOCK_AS_IMPLICIT_KEY":
+      return `this value contains ": ", which YAML reads as the start of another key; put the whole value in quotes, such as title: "Example: a notice"`;
+    case "UNEXPECTED_TOKEN":
+      return /scalar/.test(first) ? `there is more text after the closing quote; put all of the value inside the quotes` : first;
+    case "BAD_INDENT":
+    case "MISSING_CHAR":
+      return /Flow sequence/.test(first) ? `a list in [ ] is not closed, or the next line is not indented enough: end the list with ] (${first})` : /Flow map/.test(first) ? `a set of keys in { } is not closed: end it with } (${first})` : first;
+    case "MULTIPLE_DOCS":
+      return `a rule file holds one document; remove the --- line and put all rules under one "rules:"`;
+    case "TAB_AS_INDENT":
+      return "a tab is used for indentation; indent with spaces";
+    case "TAG_RESOLVE_FAILED":
+      return tagMessage(/(![^\s]*)/.exec(first)?.[1] ?? "!name");
+    case "BAD_ALIAS":
+    case "BAD_ANCHOR":
+      return first;
     default:
-      return `${where(error)} ${error.message ?? "is invalid"}`;
+      return /tag/i.test(code) ? tagMessage(/(![^\s]*)/.exec(first)?.[1] ?? "!name") : first;
   }
 }
 
-function patternHint(error: ErrorObject): string {
+function reporterFor(yaml: YamlFile, problems: RuleProblem[], warnings: RuleProblem[]): Reporter {
+  return {
+    error: (path, message, options) => problems.push({ ...yaml.at(path, options), message }),
+    warn: (path, message, options) => warnings.push({ ...yaml.at(path, options), message }),
+    errorAt: (path, snippet, occurrence, message) => problems.push({ ...yaml.within(path, snippet, occurrence), message }),
+  };
+}
+
+/**
+ * The offset where the nesting first goes deeper than MAX_DEPTH, or -1. Measured on the lexer's
+ * tokens (which reads iteratively) before the parser (which recurses) sees the text, so a file
+ * of ten thousand brackets cannot exhaust the stack of a running server.
+ */
+const LEXER_MARKERS = new Set(["\u0002", "\u0018", "\u001f"]);
+
+function tooDeepAt(text: string): number {
+  let offset = 0;
+  let flow = 0;
+  let onLine = 0;
+  let indent = 0;
+  let lineStart = true;
+  for (const token of new Lexer().lex(text)) {
+    if (LEXER_MARKERS.has(token)) continue; // not in the source text
+    if (token === "\n") {
+      onLine = 0;
+      indent = 0;
+      lineStart = true;
+    } else if (lineStart && /^ +$/.test(token)) {
+      indent = token.length;
+    } else {
+      lineStart = false;
+      if (token === "[" || token === "{") flow++;
+      else if (token === "]" || token === "}") flow = Math.max(0, flow - 1);
+      else if (token === "-" || token === "?" || token === ":") onLine++;
+      if (flow + onLine + Math.floor(indent / 2) > MAX_DEPTH) return offset;
+    }
+    offset += token.length;
+  }
+  return -1;
+}
+
+function parseFile(source: RuleSource, problems: RuleProblem[], warnings: RuleProblem[]): ParsedFile | null {
+  const text = decodeUtf8(source, problems);
+  if (text === null) return null;
+  const { file } = source;
+  const deep = tooDeepAt(text);
+  if (deep !== -1) {
+    const lines = new LineCounter();
+    lines.addNewLine(0);
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines.addNewLine(i + 1);
+    problems.push({ file, ...lines.linePos(deep), message: `the file is nested more than ${MAX_DEPTH} levels deep here; no rule needs that many: check the brackets and the indentation` });
+    return null;
+  }
+  const lineCounter = new LineCounter();
+  let yaml: YamlFile;
+  try {
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, customTags: [], strict: true, merge: false });
+    yaml = new YamlFile(file, text, doc, lineCounter);
+    // After the first syntax error the parser's reading of the rest is a guess: report that one only.
+    const first = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0])[0];
+    if (first) {
+      problems.push({ ...yaml.position(first.pos[0]), message: yamlMessage(first.code, first.message, text.slice(first.pos[0])) });
+      return null;
+    }
+    const tagged = explicitTag(yaml);
+    if (tagged) {
+      problems.push({ ...yaml.position(tagged.offset), message: tagMessage(tagged.tag) });
+      return null;
+    }
+  } catch (error) {
+    problems.push({ file, line: 1, col: 1, message: error instanceof RangeError ? "the file is nested too deeply to read; no rule needs this many levels" : `cannot be read as YAML (${(error as Error).message})` });
+    return null;
+  }
+
+  let data: unknown;
+  try {
+    data = yaml.doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    let firstAlias: number | undefined;
+    visit(yaml.doc, {
+      Alias(_key, node) {
+        firstAlias ??= node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const message = error instanceof RangeError ? "the file is nested too deeply to read" : `aliases (*name) expand to too much here (at most ${MAX_ALIASES} expansions are allowed); write the values out instead`;
+    problems.push({ ...(firstAlias !== undefined ? yaml.position(firstAlias) : { file, line: 1, col: 1 }), message });
+    return null;
+  }
+
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    const message =
+      data === null || data === undefined
+        ? `this file has no rules; start it with "rules:" (see rules/README.md)`
+        : `a rule file starts with "rules:", followed by the list of rules${Array.isArray(data) ? "; put rules: above this list and indent it" : ""}`;
+    problems.push({ ...yaml.at([]), message });
+    return null;
+  }
+  const before = problems.length;
+  const validate = schemaValidator();
+  if (!validate(data)) {
+    // Several missing keys in one place make one message.
+    const missing = new Map<string, string[]>();
+    for (const error of validate.errors ?? []) {
+      if (error.keyword !== "required") continue;
+      const list = missing.get(error.instancePath) ?? [];
+      missing.set(error.instancePath, [...list, `"${String((error.params as { missingProperty: string }).missingProperty)}"`]);
+    }
+    // A misspelt key is reported once, as unknown with "did you mean", not also as missing.
+    for (const error of validate.errors ?? []) {
+      if (error.keyword !== "additionalProperties") continue;
+      const names = missing.get(error.instancePath);
+      const meant = /did you mean "([^"]+)"\?$/.exec(schemaMessage(error))?.[1];
+      if (names && meant) {
+        const left = names.filter((n) => n !== `"${meant}"`);
+        if (left.length) missing.set(error.instancePath, left);
+        else missing.delete(error.instancePath);
+      }
+    }
+    for (const error of validate.errors ?? []) {
+      if (error.keyword === "required") {
+        const names = missing.get(error.instancePath);
+        if (!names) continue;
+        missing.delete(error.instancePath);
+        const { offset, message } = locate(yaml, error);
+        problems.push({ ...yaml.position(offset), message: message.replace(/is missing ".*"; add it$/, names.length === 1 ? `is missing ${names[0]}; add it` : `is missing ${listWords(names, "and")}; add them`) });
+        continue;
+      }
+      if ((error as ErrorObject & { propertyName?: string }).propertyName !== undefined) continue; // reported by its propertyNames error
+      // A built-in group name under groups: gets its own, clearer message from checkFile.
+      if (error.keyword === "propertyNames" && error.instancePath === "/groups" && BUILTIN_GROUPS.has(String((error.params as { propertyName: string }).propertyName))) continue;
+      const { offset, message } = locate(yaml, error);
+      problems.push({ ...yaml.position(offset), message });
+    }
+  }
+  checkFile(data, reporterFor(yaml, problems, warnings));
+  return { yaml, data, valid: problems.length === before };
+}
+
+/** Points at the offending key for unknown keys and bad key names, at the value otherwise. */
+function locate(yaml: YamlFile, error: ErrorObject): { offset: number; message: string } {
   const path = pathOf(error);
-  const field = path.filter((p) => typeof p === "string").pop();
-  if (field === "countries") return "write a two-letter ISO 3166-1 country code in capitals, such as RU";
-  if (field === "subdivisions") return "write an ISO 3166-2 code such as UA-43";
-  if (field === "id") return "use lower-case letters, digits and dashes, such as ru-undesirable-organization";
-  return `it must match ${String((error.params as { pattern: string }).pattern)}`;
+  const node = yaml.node(path);
+  const keyOffset = (key: string): number | undefined => {
+    if (!isMap(node)) return undefined;
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+    return pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+  };
+  if (error.keyword === "additionalProperties") {
+    const key = (error.params as { additionalProperty: string }).additionalProperty;
+    return { offset: keyOffset(key) ?? node?.range?.[0] ?? 0, message: schemaMessage(error) };
+  }
+  if (error.keyword === "propertyNames") {
+    const key = (error.params as { propertyName: string }).propertyName;
+    return { offset: keyOffset(key) ?? node?.range?.[0] ?? 0, message: propertyNameMessage(error, key) };
+  }
+  if (isAlias(node)) return { offset: node.range?.[0] ?? 0, message: schemaMessage(error) };
+  return { offset: node?.range?.[0] ?? 0, message: schemaMessage(error) };
+}
+
+function collectGroups(parsed: readonly ParsedFile[], problems: RuleProblem[]): Map<string, readonly string[]> {
+  const groups = new Map<string, readonly string[]>(BUILTIN_GROUPS);
+  const where = new Map<string, SourcePosition>();
+  for (const { yaml, data } of parsed) {
+    const defined = (data as RuleFileSpec | null)?.groups;
+    if (typeof defined !== "object" || defined === null || Array.isArray(defined)) continue;
+    for (const [name, members] of Object.entries(defined)) {
+      if (BUILTIN_GROUPS.has(name) || !Array.isArray(members)) continue;
+      const pos = yaml.at(["groups", name], { key: true });
+      const first = where.get(name);
+      if (first) {
+        problems.push({ ...pos, message: `group ${name} is already defined at ${first.file}:${first.line}:${first.col}; define each group once` });
+        continue;
+      }
+      where.set(name, pos);
+      groups.set(name, members.filter((m): m is string => typeof m === "string"));
+    }
+  }
+  return groups;
+}
+
+const looksLikeCode = (s: string): boolean => /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/.test(s) && !BUILTIN_GROUPS.has(s);
+
+/** Resolves the groups a rule names; null when one is unknown (reported). */
+function resolveRegions(rule: RuleSpec | undefined, groups: ReadonlyMap<string, readonly string[]>, at: LoadedRule["at"], problems: RuleProblem[], warnings: RuleProblem[]): ResolvedRegions | null {
+  const regions = rule?.regions;
+  if (typeof regions !== "object" || regions === null) return null;
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+  const countries = new Set(list(regions.countries));
+  const subdivisions = new Set(list(regions.subdivisions));
+  const exclude = new Set<string>();
+  const used = new Map<string, readonly string[]>();
+  let ok = true;
+  const expand = (name: string, path: YamlPath): readonly string[] | null => {
+    const members = groups.get(name);
+    if (members) {
+      used.set(name, members);
+      return members;
+    }
+    const hint = didYouMean(name, groups.keys());
+    problems.push({ ...at(path), message: `there is no group ${name}; ${hint || `use EU, EEA or ALL, or define it under "groups:" in a rule file`}` });
+    ok = false;
+    return null;
+  };
+  list(regions.groups).forEach((name, i) => {
+    for (const code of expand(name, ["regions", "groups", i]) ?? []) (isSubdivisionCode(code) ? subdivisions : countries).add(code);
+  });
+  list(regions.exclude).forEach((entry, i) => {
+    if (looksLikeCode(entry)) exclude.add(entry);
+    else for (const code of expand(entry, ["regions", "exclude", i]) ?? []) exclude.add(code);
+  });
+  if (!ok) return null;
+  list(regions.exclude).forEach((entry, i) => {
+    if (!looksLikeCode(entry)) return;
+    const covered = isSubdivisionCode(entry)
+      ? countries.has(countryOf(entry)) || subdivisions.has(entry) || ancestors(entry).some((a) => subdivisions.has(a))
+      : countries.has(entry) || [...subdivisions].some((s) => countryOf(s) === entry);
+    if (!covered) warnings.push({ ...at(["regions", "exclude", i]), message: `excluding ${entry} changes nothing: the rule does not include it; remove it, or check the code` });
+  });
+  return { countries: [...countries].sort(), subdivisions: [...subdivisions].sort(), exclude: [...exclude].sort(), groups: used };
+}
+
+/** Ids a test expects must be the ids of rules. */
+function checkTestIds(parsed: readonly ParsedFile[], ids: ReadonlyMap<string, SourcePosition>, problems: RuleProblem[]): void {
+  for (const { yaml, data } of parsed) {
+    const tests = (data as RuleFileSpec | null)?.tests;
+    if (!Array.isArray(tests)) continue;
+    tests.forEach((test, i) => {
+      const expect = test?.expect;
+      if (typeof expect !== "object" || expect === null) return;
+      const check = (id: unknown, path: YamlPath): void => {
+        if (typeof id !== "string" || ids.has(id)) return;
+        const hint = didYouMean(id, ids.keys());
+        problems.push({ ...yaml.at(path), message: `there is no rule with id "${id}"; ${hint || "check the id against the rule files"}` });
+      };
+      if (Array.isArray(expect.rules)) expect.rules.forEach((id, k) => check(id, ["tests", i, "expect", "rules", k]));
+      if (Array.isArray(expect.actions)) expect.actions.forEach((a, k) => check(a?.rule, ["tests", i, "expect", "actions", k, "rule"]));
+    });
+  }
 }

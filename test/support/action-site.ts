@@ -13,7 +13,7 @@ import { compileRules } from "../../src/rules/compile.js";
 import type { Decision, RequestFacts } from "../../src/rules/decide.js";
 import { loadRules, ruleFiles } from "../../src/rules/load.js";
 import type { CompiledRule, RuleSet } from "../../src/rules/types.js";
-import { shippedRulesDir } from "../../src/package-root.js";
+import { RUSSIA_RULE_FILE } from "./rules.js";
 import type { MemoryLog } from "./server.js";
 
 export const RU = "77.88.8.8"; // Yandex, in Russia in the embedded database
@@ -22,9 +22,9 @@ export const US = "8.8.8.8";
 let database: GeoIpDatabase | undefined;
 const embedded = (): GeoIpDatabase => (database ??= GeoIpDatabase.open(defaultDatabasePath()));
 
-/** The shipped rules, compiled as the middleware compiles them. */
+/** The shipped Russia rule alone, compiled as the middleware compiles it. */
 export function shippedRuleSet(now = new Date("2026-03-01T00:00:00Z")): RuleSet {
-  return compileRules(loadRules(shippedRulesDir()), ruleFiles(shippedRulesDir()), now);
+  return compileRules(loadRules(RUSSIA_RULE_FILE), ruleFiles(RUSSIA_RULE_FILE), now);
 }
 
 /** A rule set with the given rules, for facets the rule language fills (paths, GPC, headers, texts). */
