@@ -80,6 +80,14 @@ describe("hostile rule files", () => {
     expect(refused(`rules:\n  ${"- ".repeat(100_000)}x\n`)[0]).to.match(/^h\.yaml:2:129: the file is nested/);
   });
 
+  it("accepts a rule file written as one line of JSON: many keys on a line inside brackets are not depth", () => {
+    const languages = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`, { title: "T", text: "t" }]));
+    const json = { rules: [{ id: "json", title: "J", basis: { text: "A law" }, regions: { countries: ["RU"] }, actions: { notice: { defaultLanguage: "xaa", languages } } }] };
+    expect(readRuleSources([{ file: "j.yaml", bytes: Buffer.from(JSON.stringify(json)) }]).rules.map((r) => r.spec.id)).to.deep.equal(["json"]);
+    // Brackets still count, on one line or many.
+    expect(refused(`rules: [${"{a: ".repeat(70)}1${"}".repeat(70)}]\n`)[0]).to.match(/^h\.yaml:1:\d+: the file is nested more than 64 levels/);
+  });
+
   it("refuses a multi-byte character cut short, at its line and column", () => {
     const cut = Buffer.concat([Buffer.from("rules:\n  - id: \u0436"), Buffer.from([0xd0]), Buffer.from("\n")]);
     expect(refused(cut)).to.deep.equal(["h.yaml:2:10: byte 0xD0 is not UTF-8 text; the file was probably saved in another encoding (such as Windows-1252 or KOI8-R): save it as UTF-8"]);
