@@ -2,6 +2,8 @@ import "reflect-metadata";
 import { hostname } from "node:os";
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from "tsyringe";
 import { NoticeRenderer } from "./actions/notice.js";
+import { loadShippedTrackerList, loadTrackerListFile, type TrackerList } from "./actions/trackers/list.js";
+import { BodyRewriting } from "./http/body-rewrite.js";
 import { PinoDecisionLog, type DecisionSink } from "./log/decision-log.js";
 import type { ResolvedOptions } from "./options.js";
 import { shippedRulesDir } from "./package-root.js";
@@ -19,6 +21,8 @@ export const TOKENS = {
   rules: Symbol("RuleStore"),
   notices: Symbol("NoticeRenderer"),
   decisionLog: Symbol("DecisionSink"),
+  trackers: Symbol("TrackerList"),
+  body: Symbol("BodyRewriting"),
 } as const;
 
 /** A no-op sink for `decisionLog: false`. */
@@ -41,6 +45,17 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
   });
   c.register(TOKENS.rules, { useFactory: instanceCachingFactory(() => new RuleStore(options.rules ?? [shippedRulesDir()], options.clock)) });
   c.register(TOKENS.notices, { useFactory: instanceCachingFactory(() => new NoticeRenderer()) });
+  // The shipped list plus the operator's, each checked when the middleware is built.
+  c.register(TOKENS.trackers, {
+    useFactory: instanceCachingFactory(() =>
+      options.trackerLists.reduce<TrackerList>((list, source) => list.merge(loadTrackerListFile(source.file, source.category ? { category: source.category } : {})), loadShippedTrackerList()),
+    ),
+  });
+  c.register(TOKENS.body, {
+    useFactory: instanceCachingFactory(
+      (dc) => new BodyRewriting({ trackers: dc.resolve<TrackerList>(TOKENS.trackers), notices: dc.resolve<NoticeRenderer>(TOKENS.notices), cacheBytes: options.rewriteCacheBytes }),
+    ),
+  });
   c.register(TOKENS.decisionLog, {
     useFactory: instanceCachingFactory((): DecisionSink =>
       options.decisionLog === false ? SILENT : new PinoDecisionLog(options.decisionLog, options.instance ?? `${hostname()}:${process.pid}`),

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildContainer, TOKENS } from "./container.js";
 import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } from "./http/middleware.js";
-import type { NoticeRenderer } from "./actions/notice.js";
+import type { BodyRewriting } from "./http/body-rewrite.js";
 import type { DecisionSink } from "./log/decision-log.js";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
 import type { GeoIpDatabase } from "./region/geoip.js";
@@ -42,7 +42,7 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
   const handler = createHandler({
     resolver: c.resolve<RegionResolver>(TOKENS.resolver),
     ruleset: () => rules.current,
-    notices: c.resolve<NoticeRenderer>(TOKENS.notices),
+    body: c.resolve<BodyRewriting>(TOKENS.body),
     log,
     clock: resolved.clock,
   });
@@ -79,6 +79,8 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
 
 export { DECISION_HEADER };
 export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult };
+export type { TrackerListSource } from "./options.js";
+export type { RewriteOutcome } from "./http/body-rewriter.js";
 export type { Region, RegionSource } from "./region/types.js";
 export type { Decision, Action, NoticeAction, RequestFacts } from "./rules/decide.js";
 export { decide } from "./rules/decide.js";

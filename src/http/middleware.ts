@@ -1,14 +1,12 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { NoticeRenderer } from "../actions/notice.js";
 import type { DecisionSink } from "../log/decision-log.js";
 import type { RegionResolver } from "../region/resolve.js";
 import type { Region } from "../region/types.js";
 import { decide, type Decision } from "../rules/decide.js";
 import type { RuleSet } from "../rules/types.js";
-import { HtmlRewriteStream, type RewriteOutcome } from "./html-rewrite.js";
-import { interceptBody } from "./intercept.js";
-import { notRewritableBecause } from "./rewritable.js";
+import type { BodyRewriting } from "./body-rewrite.js";
+import { newOutcome } from "./body-rewriter.js";
 
 export const DECISION_HEADER = "Geo-Compliance-Decision";
 
@@ -17,12 +15,19 @@ export interface GeoComplianceLocals {
   readonly id: string;
   readonly region: Region;
   readonly decision: Decision;
+  /**
+   * An app that renders the notice itself sets this before it writes the page: true for every
+   * notice of the decision, or the ids of the rules whose notices it rendered.
+   */
+  noticeRendered: boolean | readonly string[];
+  /** The same, as a call: `markNoticeRendered()` for all, `markNoticeRendered("rule-id")` for one. */
+  markNoticeRendered(rule?: string): void;
 }
 
 export interface MiddlewareParts {
   readonly resolver: RegionResolver;
   readonly ruleset: () => RuleSet;
-  readonly notices: NoticeRenderer;
+  readonly body: BodyRewriting;
   readonly log: DecisionSink;
   readonly clock: () => Date;
 }
@@ -32,13 +37,6 @@ export type Next = (error?: unknown) => void;
 function pathWithoutQuery(url: string): string {
   const q = url.indexOf("?");
   return q === -1 ? url : url.slice(0, q);
-}
-
-/** The body changed, so a validator of the original body must not validate the new one. */
-function rewrittenEtag(etag: string, revision: string, decision: Decision): string {
-  const suffix = createHash("sha256").update(revision).update(JSON.stringify(decision.actions)).digest("base64url").slice(0, 12);
-  const match = /^(W\/)?"(.*)"$/.exec(etag);
-  return match ? `${match[1] ?? ""}"${match[2]}-gc${suffix}"` : `"gc${suffix}"`;
 }
 
 export function createHandler(parts: MiddlewareParts) {
@@ -52,34 +50,27 @@ export function createHandler(parts: MiddlewareParts) {
     const decision = decide(region, { method, path: pathWithoutQuery(url), acceptLanguage: req.headers["accept-language"] }, ruleset, parts.clock());
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
-    if (res.locals) res.locals.geoCompliance = { id, region, decision } satisfies GeoComplianceLocals;
+    const locals: GeoComplianceLocals = {
+      id,
+      region,
+      decision,
+      noticeRendered: false,
+      markNoticeRendered(rule?: string) {
+        if (rule === undefined) locals.noticeRendered = true;
+        else if (locals.noticeRendered !== true) locals.noticeRendered = [...(locals.noticeRendered || []), rule];
+      },
+    };
+    if (res.locals) res.locals.geoCompliance = locals;
 
-    const outcome: RewriteOutcome = { rewritten: false };
-    if (decision.rewritesBody) {
-      interceptBody(res, {
-        onHeaders(response) {
-          if (notRewritableBecause(method, response) !== null) return null;
-          const bodyStart = decision.actions
-            .map((a) => {
-              if (a.kind !== "notice") return "";
-              const rule = ruleset.rules.find((r) => r.id === a.rule);
-              return rule ? parts.notices.render(rule, a.language) : "";
-            })
-            .join("");
-          response.removeHeader("content-length");
-          const etag = response.getHeader("etag");
-          if (typeof etag === "string") response.setHeader("etag", rewrittenEtag(etag, ruleset.revision, decision));
-          return new HtmlRewriteStream({ bodyStart }, outcome);
-        },
-      });
-    }
+    const outcome = newOutcome();
+    parts.body.attach(req, res, decision, ruleset, locals, outcome);
 
     const durationMicros = Number(process.hrtime.bigint() - started) / 1000;
     let logged = false;
     const logOnce = (): void => {
       if (logged) return;
       logged = true;
-      parts.log.write({ decisionId: id, decision, method, path: pathWithoutQuery(url), status: res.statusCode, rewritten: outcome.rewritten, error: outcome.error ?? (res.writableFinished ? undefined : "response closed before it finished"), durationMicros: Math.round(durationMicros) });
+      parts.log.write({ decisionId: id, decision, method, path: pathWithoutQuery(url), status: res.statusCode, rewritten: outcome.rewritten, error: outcome.error ?? (res.writableFinished ? undefined : "response closed before it finished"), trackersNeutralized: outcome.trackersNeutralized, notes: outcome.notes, cache: outcome.cache, durationMicros: Math.round(durationMicros) });
     };
     res.once("finish", logOnce);
     res.once("close", logOnce);

@@ -19,6 +19,12 @@ export interface DecisionRecord {
   readonly status: number;
   readonly rewritten: boolean;
   readonly error?: string | undefined;
+  /** Trackers switched off in the page. */
+  readonly trackersNeutralized?: number;
+  /** What the rewrite noted that is not an error (a selector that matched nothing…). */
+  readonly notes?: readonly string[];
+  /** Whether the rewritten page came from the rewrite cache. */
+  readonly cache?: "hit" | "miss" | "stored" | undefined;
   readonly durationMicros: number;
 }
 
@@ -68,6 +74,9 @@ export class PinoDecisionLog implements DecisionSink {
       actions: d.actions.map((a) => ({ kind: a.kind, rule: a.rule, ...(a.kind === "notice" ? { language: a.language } : {}) })),
       status: r.status,
       rewritten: r.rewritten,
+      ...(r.trackersNeutralized ? { trackers_neutralized: r.trackersNeutralized } : {}),
+      ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
+      ...(r.cache ? { cache: r.cache } : {}),
       duration_us: r.durationMicros,
       ...(r.error ? { error: r.error } : {}),
     });
