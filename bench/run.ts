@@ -1,9 +1,11 @@
 // `npm run bench`: each section measures side by side in one run and prints ratios, since the
 // machine is shared and noisy. `npm run bench -- NAME…` runs only the named sections.
 import { run as httpDemo } from "./http-demo.js";
+import { run as rewrite } from "./rewrite.js";
 
 const sections: Record<string, () => Promise<void>> = {
   "http-demo": httpDemo,
+  rewrite: rewrite,
 };
 
 const wanted = process.argv.slice(2);

@@ -45,7 +45,7 @@ const EMPTY = Buffer.alloc(0);
 const BODY_KINDS = new Set(["notice", "trackers", "consent"]);
 
 /** The reader's request as the body stage needs it, kept before the app sees it. */
-interface RequestFacts {
+export interface ReaderFacts {
   readonly method: string;
   readonly host: string | null;
   readonly cookies: string | undefined;
@@ -95,7 +95,7 @@ export class BodyRewriting {
   attach(req: IncomingMessage, res: ServerResponse, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): void {
     if (!BodyRewriting.wantsBody(decision)) return;
     const headers = req.headers;
-    const facts: RequestFacts = {
+    const facts: ReaderFacts = {
       method: req.method ?? "GET",
       host: (req as { hostname?: string }).hostname ?? headers.host ?? null,
       cookies: headers.cookie,
@@ -110,7 +110,7 @@ export class BodyRewriting {
     interceptBody(res, { onHeaders: (response, whole) => this.onHeaders(response, whole, facts, decision, ruleset, marks, outcome) });
   }
 
-  private onHeaders(res: ServerResponse, whole: Buffer | null, facts: RequestFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): BodyPlan | null {
+  private onHeaders(res: ServerResponse, whole: Buffer | null, facts: ReaderFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): BodyPlan | null {
     const head = facts.method === "HEAD";
     const why = notRewritableBecause(head ? "GET" : facts.method, res);
     if (why !== null) return null;
@@ -125,7 +125,7 @@ export class BodyRewriting {
       outcome.error = `${encoding.unsupported}: cannot be rewritten; sent as it is`;
       return null;
     }
-    const plan = this.plan(facts, decision, ruleset, marks, outcome);
+    const plan = this.planFor(facts, decision, ruleset, marks, outcome);
     if (plan === null) return null;
 
     // The body will change: its length is no longer known up front, and its validators change.
@@ -199,7 +199,7 @@ export class BodyRewriting {
   }
 
   /** What this reader's page gets, or null when nothing is left to do. */
-  private plan(facts: RequestFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): ResponsePlan | null {
+  planFor(facts: ReaderFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): ResponsePlan | null {
     const noticeActions = decision.actions.filter((a): a is NoticeAction => a.kind === "notice");
     const trackerActions = decision.actions.filter((a): a is TrackersAction => a.kind === "trackers");
     const consentActions = decision.actions.filter((a): a is ConsentAction => a.kind === "consent");

@@ -125,8 +125,11 @@ export interface TagEdit {
 }
 
 export interface ScanHandler {
-  /** Whether tags with this lower-case name are assembled and reported. Called once per tag. */
-  wants(name: string, end: boolean): boolean;
+  /**
+   * Whether tags with this lower-case name are assembled and reported. Called once per tag.
+   * A string means: only if the tag has an attribute of that (lower-case) name.
+   */
+  wants(name: string, end: boolean): boolean | string;
   startTag(tag: ScannedTag): TagEdit | undefined;
   endTag(tag: ScannedTag): TagEdit | undefined;
   /** The content of a script held with `holdContent`: returns bytes to put in place of its start tag, if any. */
@@ -187,6 +190,8 @@ export class HtmlScanner {
   private nameStartInBuf = 0;
   private nameUpper = false;
   private wanted = false;
+  private needle: string | null = null;
+  private needleFound = false;
   private abandonedTag = false;
   private selfClosing = false;
   private attrs: MutableAttr[] = [];
@@ -384,8 +389,21 @@ export class HtmlScanner {
     this.namePrefix = "";
     if (this.nameUpper) name = name.toLowerCase();
     this.tagName = name;
-    this.wanted = this.handler.wants(name, this.tagEnd);
+    const wants = this.handler.wants(name, this.tagEnd);
+    this.wanted = wants !== false;
+    this.needle = typeof wants === "string" ? wants : null;
+    this.needleFound = false;
     if (!this.wanted) this.releaseHold();
+  }
+
+  /** Whether an attribute's name is the needle; a name split across chunks counts, to be safe. */
+  private isNeedle(a: MutableAttr): boolean {
+    const needle = this.needle!;
+    if (a.nameEnd - a.nameStart !== needle.length) return false;
+    const start = a.nameStart - this.base;
+    if (start < 0) return true;
+    for (let i = 0; i < needle.length; i++) if ((this.buf[start + i]! | 0x20) !== needle.charCodeAt(i)) return false;
+    return true;
   }
 
   private startAttr(pos: number): void {
@@ -402,6 +420,11 @@ export class HtmlScanner {
     let edit: TagEdit | undefined;
     let tag: ScannedTag | null = null;
     let tagBytes: Buffer | null = null;
+    if (this.wanted && this.needle !== null && !this.needleFound) {
+      // Wanted only with an attribute it does not have: it goes out as it came.
+      this.wanted = false;
+      this.releaseHold();
+    }
     if (this.wanted && this.holding) {
       tagBytes = this.heldUpTo(gt + 1);
       const raw = tagBytes.toString("latin1");
@@ -637,7 +660,10 @@ export class HtmlScanner {
             pos++;
           }
           if (pos === len) break;
-          if (this.attr) this.attr.nameEnd = this.base + pos;
+          if (this.attr) {
+            this.attr.nameEnd = this.base + pos;
+            if (this.needle !== null && !this.needleFound) this.needleFound = this.isNeedle(this.attr);
+          }
           if (buf[pos] === EQ) {
             pos++;
             state = S.BeforeAttrValue;

@@ -121,18 +121,21 @@ export class PageRewriter implements ScanHandler {
     this.bodyEndPending = [];
   }
 
-  wants(name: string, end: boolean): boolean {
+  wants(name: string, end: boolean): boolean | string {
     if (end) {
       if (name === "body" || name === "html" || name === "head" || name === "br" || name === "noscript" || name === "template") return true;
     } else {
       if (this.headPending || !this.bodyStarted) return true;
-      if (this.plan.trackers && TRACKER_ELEMENTS.has(name)) return true;
       if (name === "noscript" || name === "template" || name === "body") return true;
     }
     for (const s of this.selectors) {
       if (s.phase === "done") continue;
       const tag = s.notice.selector!.tag;
       if (s.phase === "inside" ? s.matchedName === name : !end && (tag === null || tag === name)) return true;
+    }
+    if (!end && this.plan.trackers && TRACKER_ELEMENTS.has(name)) {
+      // Links matter only for their ping, which few have: the rest are not even assembled.
+      return name === "a" || name === "area" ? "ping" : true;
     }
     return false;
   }
