@@ -82,6 +82,7 @@ export class EncodedBodyStream implements BodyStream {
   private flushScheduled = false;
   private done = false;
   private pendingDrain: Array<() => void> = [];
+  private endRequested = false;
 
   constructor(
     private readonly coding: Coding,
@@ -124,6 +125,7 @@ export class EncodedBodyStream implements BodyStream {
 
   end(): void {
     if (this.done) return;
+    this.endRequested = true;
     if (this.passthrough) {
       this.finish();
       return;
@@ -184,6 +186,7 @@ export class EncodedBodyStream implements BodyStream {
       this.passthrough = true;
       for (const chunk of kept) this.sink.write(chunk);
       this.original = null;
+      if (this.endRequested) this.finish();
       return;
     }
     this.onError(`could not decode the ${this.coding} body (${error.message}); the page was cut where decoding failed`);
