@@ -2,10 +2,12 @@
 // machine is shared and noisy. `npm run bench -- NAME…` runs only the named sections.
 import { run as httpDemo } from "./http-demo.js";
 import { run as rewrite } from "./rewrite.js";
+import { run as httpRewrite } from "./http-rewrite.js";
 
 const sections: Record<string, () => Promise<void>> = {
   "http-demo": httpDemo,
   rewrite: rewrite,
+  "http-rewrite": httpRewrite,
 };
 
 const wanted = process.argv.slice(2);
