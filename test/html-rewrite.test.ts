@@ -88,6 +88,7 @@ describe("HTML rewrite over HTTP", function () {
     });
     app.get("/nonce", (_q, r) => void r.type("html").send(PAGE.replace("<h1>", `<h1 data-nonce="${++nonce}">`)));
     app.get("/empty", (_q, r) => void r.status(204).end());
+    app.get("/missing", (_q, r) => void r.status(404).type("html").send(PAGE));
     app.get("/json", (_q, r) => void r.json({ html: "<body></body>" }));
     app.get("/rendered", (_q, r) => {
       r.locals.geoCompliance.noticeRendered = true;
@@ -169,6 +170,12 @@ describe("HTML rewrite over HTTP", function () {
     expect(r.endMs).to.be.at.least(480);
     expect(count(r.body.toString(), MARK)).to.equal(1);
     expect(splitNotice(r.body.toString()).rest).to.equal(PAGE);
+  });
+
+  it("rewrites error pages too: a reader sees them, and they carry the site's tags", async () => {
+    const res = await get(`${server.url}/missing`, RU);
+    expect(res.status).to.equal(404);
+    expect(count(await res.text(), MARK)).to.equal(1);
   });
 
   it("leaves 204s and non-HTML bodies alone", async () => {
@@ -509,5 +516,26 @@ describe("HTML rewrite over HTTP: actions from the contract", function () {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("operator tracker lists (option trackerLists)", () => {
+  it("are loaded and checked at start-up, and added to the shipped list", async () => {
+    const { buildContainer, TOKENS } = await import("../src/container.js");
+    const { resolveOptions, OptionsError } = await import("../src/options.js");
+    const { TrackerListError } = await import("../src/actions/trackers/list.js");
+    const dir = mkdtempSync(join(tmpdir(), "gc-lists-"));
+    writeFileSync(join(dir, "hosts.txt"), "# our own list\n0.0.0.0 pixel.local-ads.example.org\nmetrics.newsroom-partner.com\n");
+    writeFileSync(join(dir, "adblock.txt"), "[Adblock Plus 2.0]\n||beacon.regional-tracker.net^\n");
+    writeFileSync(join(dir, "bad.txt"), "this is not a host\n");
+    const options = resolveOptions({ trackerLists: [join(dir, "hosts.txt"), { file: join(dir, "adblock.txt"), category: "analytics" }], decisionLog: false });
+    const list = buildContainer(options).resolve<TrackerList>(TOKENS.trackers);
+    expect(list.match("https://a.local-ads.example.org/p.gif")).to.not.equal(undefined);
+    expect(list.match("beacon.regional-tracker.net")?.category).to.equal("analytics");
+    expect(list.match("www.googletagmanager.com")?.vendor).to.equal("Google Tag Manager");
+    expect(() => geoCompliance({ trackerLists: [join(dir, "missing.txt")], decisionLog: false })).to.throw(OptionsError, "missing.txt");
+    expect(() => geoCompliance({ trackerLists: [join(dir, "bad.txt")], decisionLog: false })).to.throw(TrackerListError, "bad.txt:1");
+    expect(() => geoCompliance({ trackerLists: [{ file: join(dir, "hosts.txt"), category: "nonsense" as never }], decisionLog: false })).to.throw(OptionsError, "category");
+    expect(() => geoCompliance({ rewriteCache: { maxBytes: -1 }, decisionLog: false })).to.throw(OptionsError, "rewriteCache.maxBytes");
   });
 });
