@@ -70,8 +70,11 @@ for (const [name, app] of Object.entries(servers)) {
 // Peak RSS while asked.
 let sampler: NodeJS.Timeout | null = null;
 let peak = 0;
-process.on("message", (m: { rss?: "start" | "stop" }) => {
-  if (m.rss === "start") {
+process.on("message", (m: { rss?: "start" | "stop"; cpu?: true }) => {
+  if (m.cpu) {
+    const u = process.cpuUsage();
+    process.send?.({ cpuMicros: u.user + u.system });
+  } else if (m.rss === "start") {
     global.gc?.();
     const base = process.memoryUsage.rss();
     peak = base;
