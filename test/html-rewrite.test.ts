@@ -135,12 +135,12 @@ describe("HTML rewrite over HTTP", function () {
     const first = await get(`${server.url}/send`, RU);
     await first.text();
     const etag = first.headers.get("etag")!;
-    const again = await get(`${server.url}/send`, RU, { "If-None-Match": etag });
+    const again = await get(`${server.url}/send`, RU, { "If-None-Match": etag, Accept: "text/html" });
     expect(again.status).to.equal(304);
     expect(await again.text()).to.equal("");
     const us = await get(`${server.url}/send`, US);
     await us.text();
-    const stale = await get(`${server.url}/send`, RU, { "If-None-Match": us.headers.get("etag")! });
+    const stale = await get(`${server.url}/send`, RU, { "If-None-Match": us.headers.get("etag")!, Accept: "text/html,application/xhtml+xml,*/*;q=0.8" });
     expect(stale.status).to.equal(200);
     expect(count(await stale.text(), MARK)).to.equal(1);
   });
@@ -155,10 +155,14 @@ describe("HTML rewrite over HTTP", function () {
     }
   });
 
-  it("serves a Range request in full to a reader whose page is rewritten, and as a range to others", async () => {
-    const ru = await get(`${server.url}/static/page.html`, RU, { Range: "bytes=0-9" });
+  it("serves a Range request for a page in full to a reader whose page is rewritten, and as a range to others", async () => {
+    const ru = await get(`${server.url}/static/page.html`, RU, { Range: "bytes=0-9", Accept: "text/html" });
     expect(ru.status).to.equal(200);
     expect(count(await ru.text(), MARK)).to.equal(1);
+    // Media and downloads (Accept: */*) keep their ranges; a 206 is never rewritten.
+    const media = await get(`${server.url}/static/page.html`, RU, { Range: "bytes=0-9", Accept: "*/*" });
+    expect(media.status).to.equal(206);
+    expect(await media.text()).to.equal(PAGE.slice(0, 10));
     const us = await get(`${server.url}/static/page.html`, US, { Range: "bytes=0-9" });
     expect(us.status).to.equal(206);
     expect(await us.text()).to.equal(PAGE.slice(0, 10));

@@ -18,7 +18,7 @@ import type { ScannerLimits } from "./html-scanner.js";
 import { interceptBody, type BodyPlan } from "./intercept.js";
 import type { PagePlan, PlannedNotice } from "./page-rewriter.js";
 import { RewriteCache } from "./rewrite-cache.js";
-import { isHtml, notRewritableBecause } from "./rewritable.js";
+import { notRewritableBecause } from "./rewritable.js";
 
 /** What an app that renders the notice itself sets in `res.locals.geoCompliance`. */
 export interface NoticeMarks {
@@ -50,6 +50,11 @@ export interface ReaderFacts {
   readonly host: string | null;
   readonly cookies: string | undefined;
   readonly ifNoneMatch: string | undefined;
+}
+
+/** Browsers ask for pages with text/html in Accept; a request without Accept may get a page too. */
+function acceptsHtml(accept: string | undefined): boolean {
+  return accept === undefined || /text\/html|application\/xhtml\+xml/i.test(accept);
 }
 
 function etagMatches(header: string, etag: string): boolean {
@@ -87,10 +92,10 @@ export class BodyRewriting {
   }
 
   /**
-   * Sets up the rewrite of one response. Conditional and range headers are taken off the request,
-   * so the app sends the whole page: a 304 or a byte range of the page without the notice must
-   * not reach a reader who gets it with the notice. The middleware answers If-None-Match itself,
-   * against the rewritten ETag.
+   * Sets up the rewrite of one response. On requests for a page (Accept: text/html), conditional
+   * and range headers are taken off the request, so the app sends the whole page: a 304 or a byte
+   * range of the page without the notice must not reach a reader who gets it with the notice.
+   * The middleware answers If-None-Match itself, against the rewritten ETag.
    */
   attach(req: IncomingMessage, res: ServerResponse, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): void {
     if (!BodyRewriting.wantsBody(decision)) return;
@@ -101,12 +106,15 @@ export class BodyRewriting {
       cookies: headers.cookie,
       ifNoneMatch: headers["if-none-match"],
     };
-    delete headers["if-none-match"];
-    delete headers["if-modified-since"];
-    delete headers["if-match"];
-    delete headers["if-unmodified-since"];
-    delete headers.range;
-    delete headers["if-range"];
+    // Only for requests that want a page: images and media keep their 304s and byte ranges.
+    if (acceptsHtml(headers.accept)) {
+      delete headers["if-none-match"];
+      delete headers["if-modified-since"];
+      delete headers["if-match"];
+      delete headers["if-unmodified-since"];
+      delete headers.range;
+      delete headers["if-range"];
+    }
     interceptBody(res, { onHeaders: (response, whole) => this.onHeaders(response, whole, facts, decision, ruleset, marks, outcome) });
   }
 

@@ -192,7 +192,6 @@ export class HtmlScanner {
   private wanted = false;
   private needle: string | null = null;
   private needleFound = false;
-  private abandonedTag = false;
   private selfClosing = false;
   private attrs: MutableAttr[] = [];
   private attr: MutableAttr | null = null;
@@ -358,7 +357,6 @@ export class HtmlScanner {
         this.handler.abandoned?.("an inline script longer than the inspection limit");
       }
     } else if (this.wanted && this.heldBytes > this.limits.maxTagBytes) {
-      this.abandonedTag = true;
       this.wanted = false;
       this.attr = null;
       this.releaseHold();
@@ -379,7 +377,6 @@ export class HtmlScanner {
     this.nameStartInBuf = pos;
     this.nameUpper = false;
     this.selfClosing = false;
-    this.abandonedTag = false;
     this.attrs = [];
     this.attr = null;
   }
