@@ -16,11 +16,9 @@ describe("rewrite cache", () => {
 
   it("is bounded by bytes, the least recently used going first, and refuses pages over a quarter of it", () => {
     const cache = new RewriteCache(10_000);
-    cache.set("a", page(3000, "a"));
-    cache.set("b", page(3000, "b"));
-    cache.set("c", page(3000, "c"));
+    for (const k of ["a", "b", "c", "d"]) cache.set(k, page(2000, k));
     expect(cache.get("a")).to.not.equal(undefined); // a is now the most recently used
-    cache.set("d", page(2000, "d"));
+    cache.set("e", page(2000, "e"));
     expect(cache.get("b"), "the least recently used went").to.equal(undefined);
     expect(cache.get("a")?.body[0]).to.equal("a".charCodeAt(0));
     expect(cache.stats().bytes).to.be.at.most(10_000);
