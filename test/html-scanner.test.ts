@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { asciiHtml, renderNotice } from "../src/actions/notice.js";
 import { parseSimpleSelector, SelectorError } from "../src/actions/notice-selector.js";
+import type { CompiledRule } from "../src/rules/types.js";
 import { loadShippedTrackerList, TrackerList } from "../src/actions/trackers/list.js";
 import { consent, notice, trackers } from "./support/decisions.js";
 import { newsPage } from "./support/news-page.js";
@@ -179,6 +181,28 @@ describe("HTML scanner: placements", () => {
     ] as const) {
       expect(() => parseSimpleSelector(bad), bad).to.throw(SelectorError, `at character ${where}`);
     }
+  });
+});
+
+describe("notice markup", () => {
+  const rule = (texts: Record<string, { title: string; text: string; html?: string }>, defaultLanguage = "en"): CompiledRule =>
+    ({ id: "r-1", notice: { defaultLanguage, languages: Object.keys(texts), texts } }) as unknown as CompiledRule;
+
+  it("escapes plain text, marks the language and the direction, and labels the landmark", () => {
+    const { html } = renderNotice(rule({ he: { title: "אזהרה", text: "<script>alert(1)</script> & more" } }, "he"), "he");
+    expect(html).to.contain('lang="he" dir="rtl"').and.contain('role="region" aria-label="אזהרה"').and.contain('data-geo-compliance-notice="r-1"');
+    expect(html).to.contain("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more").and.not.contain("<script>");
+    expect(asciiHtml("אז")).to.equal("&#1488;&#1494;");
+  });
+
+  it("uses the checked markup a rule gives, and a dismiss button only when dismissible", () => {
+    const r = rule({ en: { title: "T", text: "plain", html: '<p>See <a href="https://example.org/law">the law</a>.</p>' } });
+    const plain = renderNotice(r, "en");
+    expect(plain.html).to.contain('<a href="https://example.org/law">the law</a>').and.not.contain("geo-compliance-notice__dismiss");
+    expect(plain.scripts).to.deep.equal([]);
+    const dismissible = renderNotice(r, "en", { dismissible: true });
+    expect(dismissible.html).to.contain('class="geo-compliance-notice__dismiss" aria-label="Close"');
+    expect(dismissible.scripts).to.have.length(1);
   });
 });
 

@@ -83,11 +83,17 @@ export function renderNotice(rule: CompiledRule, language: string, options: Noti
   const style = options.style ?? "top";
   const text = notice.texts[language] ?? notice.texts[notice.defaultLanguage]!;
   const lang = notice.texts[language] ? language : notice.defaultLanguage;
-  const paragraphs = text.text
-    .trim()
-    .split(/\n\s*\n/)
-    .map((p) => `<p class="geo-compliance-notice__text" style="margin:.4em 0">${escapeHtml(p.trim().replace(/\s*\n\s*/g, " "))}</p>`)
-    .join("");
+  // Rules may give checked markup (links, emphasis, paragraphs) beside the plain text; it is
+  // sanitized when the rules load, so it goes in as it is.
+  const markup = (text as { html?: unknown }).html;
+  const paragraphs =
+    typeof markup === "string" && markup.trim() !== ""
+      ? `<div class="geo-compliance-notice__text" style="margin:.4em 0">${markup}</div>`
+      : text.text
+          .trim()
+          .split(/\n\s*\n/)
+          .map((p) => `<p class="geo-compliance-notice__text" style="margin:.4em 0">${escapeHtml(p.trim().replace(/\s*\n\s*/g, " "))}</p>`)
+          .join("");
   const dir = isRtl(lang) ? ' dir="rtl"' : "";
   const scripts: string[] = [];
   let dismiss = "";
