@@ -96,7 +96,7 @@ export class OutcomeReader {
   /** The notice's markup as injected into the page, or null when the rule has no notice. */
   noticeMarkup(ruleId: string, language: string): string | null {
     const rule = this.rules.get(ruleId);
-    return rule?.notice ? this.renderer.render(rule, language) : null;
+    return rule?.notice ? this.renderer.render(rule, language).utf8.toString("utf8") : null;
   }
 
   facts(decision: Decision): readonly Fact[] {
