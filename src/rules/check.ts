@@ -1,4 +1,5 @@
 import { parse as parseHost } from "tldts";
+import { parseSimpleSelector, SelectorError } from "../actions/notice-selector.js";
 import { parseOffsetDate, OFFSET_DATE } from "./dates.js";
 import { checkMarkup, looksLikeMarkup } from "./markup.js";
 import { compilePaths, matchablePath, pathPatternProblem } from "./paths.js";
@@ -146,9 +147,16 @@ function checkNotice(notice: Obj, at: YamlPath, report: Reporter): void {
   for (const key of ["selector", "insert"] as const) {
     if (key in notice && placement !== "selector") report.error([...at, key], `"${key}" is used only with placement: selector; add placement: selector, or remove "${key}"`, { key: true });
   }
-  if (typeof notice.selector === "string" && /[<>{};]/.test(notice.selector)) {
-    report.error([...at, "selector"], `"${notice.selector}" is not a CSS selector; write one such as main, #article or .story-body`);
+  if (typeof notice.selector === "string") {
+    // The same parser the page rewrite uses: a selector it cannot follow is refused here, not ignored later.
+    try {
+      parseSimpleSelector(notice.selector);
+    } catch (error) {
+      if (!(error instanceof SelectorError)) throw error;
+      report.error([...at, "selector"], `${error.message}; write one such as main, #article or .story-body`);
+    }
   }
+
 }
 
 /** Texts of a notice or a block page: the default language has a text, each text is plain or checked markup. */
