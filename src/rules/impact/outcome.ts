@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { NoticeRenderer } from "../actions/notice.js";
-import type { Region } from "../region/types.js";
-import type { Action } from "../rules/actions.js";
-import { decide, type Decision } from "../rules/decide.js";
-import type { CompiledRule, RuleSet } from "../rules/types.js";
+import { NoticeRenderer } from "../../actions/notice.js";
+import type { Region } from "../../region/types.js";
+import type { Action } from "../actions.js";
+import { decide, type Decision } from "../decide.js";
+import type { CompiledRule, RuleSet } from "../types.js";
 
 /** One imagined reader: everything a decision can depend on. */
 export interface Reader {
