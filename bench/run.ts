@@ -5,6 +5,8 @@ import { run as httpDemo } from "./http-demo.js";
 import { run as logging } from "./logging.js";
 import { run as region } from "./region.js";
 import { run as responseHeaders } from "./response-headers.js";
+import { run as rewrite } from "./rewrite.js";
+import { run as httpRewrite } from "./http-rewrite.js";
 
 const sections: Record<string, () => Promise<void>> = {
   "http-demo": httpDemo,
@@ -12,6 +14,8 @@ const sections: Record<string, () => Promise<void>> = {
   "response-headers": responseHeaders,
   logging,
   decision,
+  rewrite,
+  "http-rewrite": httpRewrite,
 };
 
 const wanted = process.argv.slice(2);

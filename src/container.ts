@@ -2,6 +2,8 @@ import "reflect-metadata";
 import { hostname } from "node:os";
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from "tsyringe";
 import { NoticeRenderer } from "./actions/notice.js";
+import { loadShippedTrackerList, loadTrackerListFile, type TrackerList } from "./actions/trackers/list.js";
+import { BodyRewriting } from "./http/body-rewrite.js";
 import { DecisionLog, type DecisionSink } from "./log/decision-log.js";
 import { DecisionMetrics } from "./log/metrics.js";
 import type { ResolvedOptions } from "./options.js";
@@ -25,6 +27,8 @@ export const TOKENS = {
   notices: Symbol("NoticeRenderer"),
   decisionLog: Symbol("DecisionSink"),
   metrics: Symbol("DecisionMetrics"),
+  trackers: Symbol("TrackerList"),
+  body: Symbol("BodyRewriting"),
 } as const;
 
 /**
@@ -73,6 +77,17 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
   // Metrics are counted even with the log off; each instance has its own registry.
   c.register(TOKENS.metrics, {
     useFactory: instanceCachingFactory(() => new DecisionMetrics()),
+  });
+  // The shipped list plus the operator's, each checked when the middleware is built.
+  c.register(TOKENS.trackers, {
+    useFactory: instanceCachingFactory(() =>
+      options.trackerLists.reduce<TrackerList>((list, source) => list.merge(loadTrackerListFile(source.file, source.category ? { category: source.category } : {})), loadShippedTrackerList()),
+    ),
+  });
+  c.register(TOKENS.body, {
+    useFactory: instanceCachingFactory(
+      (dc) => new BodyRewriting({ trackers: dc.resolve<TrackerList>(TOKENS.trackers), notices: dc.resolve<NoticeRenderer>(TOKENS.notices), cacheBytes: options.rewriteCacheBytes }),
+    ),
   });
   c.register(TOKENS.decisionLog, {
     useFactory: instanceCachingFactory((dc): DecisionSink =>

@@ -5,10 +5,10 @@ import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } f
 import { CacheSafety } from "./actions/cache.js";
 import { readPreviewContext } from "./http/preview-context.js";
 import { createPreviewRouter, type PreviewRouter } from "./http/preview-router.js";
-import type { NoticeRenderer } from "./actions/notice.js";
 import type { DecisionLogStatus, DecisionSink } from "./log/decision-log.js";
 import type { DecisionMetrics } from "./log/metrics.js";
 import type { Registry } from "prom-client";
+import type { BodyRewriting } from "./http/body-rewrite.js";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
 import type { DatabaseSource } from "./region/database-watch.js";
 import type { RegionResolver } from "./region/resolve.js";
@@ -62,7 +62,7 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
   const handler = createHandler({
     resolver: c.resolve<RegionResolver>(TOKENS.resolver),
     ruleset: () => rules.current,
-    notices: c.resolve<NoticeRenderer>(TOKENS.notices),
+    body: c.resolve<BodyRewriting>(TOKENS.body),
     log,
     clock: resolved.clock,
     previewContext: resolved.preview ? (req, now) => readPreviewContext(resolved.preview!, req, now) : undefined,
@@ -119,6 +119,8 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
 export { DECISION_HEADER };
 export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult, PreviewRouter };
 export type { DecisionLogOptions, DecisionLogStatus, DecisionRecord, DecisionSink, ResponseOutcome, ClientMode, RotateOptions } from "./log/decision-log.js";
+export type { TrackerListSource } from "./options.js";
+export type { RewriteOutcome } from "./http/body-rewriter.js";
 export type { Region, RegionSource } from "./region/types.js";
 export type { RegionHeaderSpec, RegionHeaderPreset, RegionHeaderNames } from "./region/cdn-headers.js";
 export type { NetworkOverride } from "./region/networks.js";

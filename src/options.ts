@@ -1,6 +1,11 @@
 import type { TrustProxy } from "./region/client-address.js";
+import { existsSync } from "node:fs";
 import { checkDecisionLogOptions, type DecisionLogOptions } from "./log/options.js";
 import { resolveRegionOptions, type RegionOptions, type ResolvedRegionOptions } from "./region/options.js";
+import { isTrackerCategory, TRACKER_CATEGORIES, type TrackerCategory } from "./actions/trackers/list.js";
+
+/** An operator's tracker list: a file path, or a path with the category for formats that carry none. */
+export type TrackerListSource = string | { readonly file: string; readonly category?: TrackerCategory };
 
 export interface GeoComplianceOptions {
   /** A rules folder, a rule file, or a list of either. Default: the rules shipped in the package. */
@@ -23,6 +28,14 @@ export interface GeoComplianceOptions {
   clock?: () => Date;
   /** Reload the rules when their files change. Default: true. */
   watch?: boolean;
+  /**
+   * Tracker lists to add to the shipped rules/trackers.yaml for rules in `list` mode: the same YAML
+   * format, Disconnect's services.json, plain host lists or AdBlock-style `||host^` lists. Loaded and
+   * checked at start-up. Default: none.
+   */
+  trackerLists?: readonly TrackerListSource[];
+  /** Memory for rewritten pages reused across readers, or false for none. Default: 64 MB. */
+  rewriteCache?: { maxBytes?: number } | false;
 }
 
 /** Options after validation: every field present and checked. */
@@ -33,9 +46,14 @@ export interface ResolvedOptions extends ResolvedRegionOptions {
   readonly instance: string | undefined;
   readonly clock: () => Date;
   readonly watch: boolean;
+  readonly trackerLists: readonly { readonly file: string; readonly category?: TrackerCategory }[];
+  /** 0 for no cache. */
+  readonly rewriteCacheBytes: number;
 }
 
-const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch"]);
+const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache"]);
+
+export const DEFAULT_REWRITE_CACHE_BYTES = 64 * 1024 * 1024;
 
 export class OptionsError extends TypeError {
   constructor(message: string) {
@@ -73,6 +91,33 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
   }
   if (options.clock !== undefined && typeof options.clock !== "function") throw new OptionsError("clock must be a function returning a Date");
   if (options.watch !== undefined && typeof options.watch !== "boolean") throw new OptionsError("watch must be true or false");
+  const trackerLists: { file: string; category?: TrackerCategory }[] = [];
+  if (options.trackerLists !== undefined) {
+    if (!Array.isArray(options.trackerLists)) throw new OptionsError('trackerLists must be a list of file paths or { file, category } objects');
+    options.trackerLists.forEach((entry: unknown, i: number) => {
+      const where = `trackerLists[${i}]`;
+      const source = typeof entry === "string" ? { file: entry } : entry;
+      if (typeof source !== "object" || source === null || typeof (source as { file?: unknown }).file !== "string" || (source as { file: string }).file === "") {
+        throw new OptionsError(`${where} must be a file path or { file, category }`);
+      }
+      for (const key of Object.keys(source)) if (key !== "file" && key !== "category") throw new OptionsError(`unknown option "${where}.${key}"`);
+      const { file, category } = source as { file: string; category?: unknown };
+      if (!existsSync(file)) throw new OptionsError(`${where}: no such file ${file}`);
+      if (category !== undefined && !isTrackerCategory(category)) throw new OptionsError(`${where}.category must be one of ${TRACKER_CATEGORIES.join(", ")}`);
+      trackerLists.push(category === undefined ? { file } : { file, category });
+    });
+  }
+  let rewriteCacheBytes = DEFAULT_REWRITE_CACHE_BYTES;
+  if (options.rewriteCache === false) rewriteCacheBytes = 0;
+  else if (options.rewriteCache !== undefined) {
+    if (typeof options.rewriteCache !== "object" || options.rewriteCache === null) throw new OptionsError("rewriteCache must be { maxBytes } or false");
+    for (const key of Object.keys(options.rewriteCache)) if (key !== "maxBytes") throw new OptionsError(`unknown option "rewriteCache.${key}"`);
+    const max = options.rewriteCache.maxBytes;
+    if (max !== undefined) {
+      if (typeof max !== "number" || !Number.isInteger(max) || max < 0) throw new OptionsError("rewriteCache.maxBytes must be a whole number of bytes (0 for no cache)");
+      rewriteCacheBytes = max;
+    }
+  }
   return {
     rules,
     ...region,
@@ -81,5 +126,7 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     instance: options.instance,
     clock: options.clock ?? (() => new Date()),
     watch: options.watch ?? true,
+    trackerLists,
+    rewriteCacheBytes,
   };
 }

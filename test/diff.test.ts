@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { iso31661 } from "iso-3166";
 import { run } from "../src/cli/main.js";
-import { examplePath, mentionsIn, yamlFilesOf } from "../src/impact/probe.js";
-import { regionRows } from "../src/impact/regions.js";
+import { examplePath, mentionsIn, yamlFilesOf } from "../src/rules/impact/probe.js";
+import { regionRows } from "../src/rules/impact/regions.js";
 import { packageRoot, shippedRulesDir } from "../src/package-root.js";
 import { RuleStore } from "../src/rules/store.js";
 

@@ -5,9 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { geoCompliance, DECISION_HEADER, type GeoComplianceOptions } from "../src/index.js";
-import { shippedRulesDir } from "../src/package-root.js";
 import { ARTICLE, countNotices } from "./support/pages.js";
 import { listen, MemoryLog, type Running } from "./support/server.js";
+import { russiaNoticeOnlyRules, RUSSIA_RULE_FILE } from "./support/rules.js";
 
 const RU = "77.88.8.8"; // Yandex, in Russia in the embedded database
 const DE_IP = "85.214.132.117"; // Strato, Berlin
@@ -16,7 +16,7 @@ const US = "8.8.8.8";
 type ExpressLike = typeof express5;
 
 function site(express: ExpressLike, options: GeoComplianceOptions) {
-  const compliance = geoCompliance({ rules: shippedRulesDir(), trustProxy: ["loopback"], ...options });
+  const compliance = geoCompliance({ rules: russiaNoticeOnlyRules(), trustProxy: ["loopback"], ...options });
   const app = express();
   app.use(compliance);
   app.get("/article", (_req, res) => {
@@ -68,8 +68,8 @@ for (const [name, express] of [
       const notice = /<section class="geo-compliance-notice"[^]*?<\/section>/.exec(body)?.[0] ?? "";
       expect(notice).to.contain('data-geo-compliance-notice="ru-undesirable-organization"').and.contain('lang="en"').and.contain("undesirable organization");
       expect(body).to.equal(ARTICLE.replace('<body class="article">', `<body class="article">${notice}`));
-      // The body changed, so its length is no longer known up front.
-      expect(res.headers.get("content-length")).to.equal(null);
+      // A page given whole is rewritten whole: it goes out with its new length.
+      expect(res.headers.get("content-length")).to.equal(String(Buffer.byteLength(body)));
     });
 
     it("serves a reader in Germany the page byte for byte, with a correct Content-Length", async () => {
@@ -93,9 +93,14 @@ for (const [name, express] of [
       expect(res.headers.get(DECISION_HEADER)).to.match(/^[0-9a-f-]{36}$/);
     });
 
-    it("does not rewrite HEAD responses", async () => {
+    it("does not rewrite HEAD responses, and sends the headers a GET would get", async () => {
       const res = await fetch(`${server.url}/article`, { method: "HEAD", headers: { "X-Forwarded-For": RU } });
-      expect(res.headers.get("content-length")).to.equal(String(Buffer.byteLength(ARTICLE)));
+      const get = await fetch(`${server.url}/article`, { headers: { "X-Forwarded-For": RU } });
+      await get.text();
+      // RFC 9110 8.6: a HEAD response carries no Content-Length other than the one a GET would have;
+      // without the body that length is unknown, so there is none.
+      expect(res.headers.get("content-length")).to.equal(null);
+      expect(res.headers.get("etag")).to.equal(get.headers.get("etag"));
     });
 
     it("carries the same decision id in the header and in the decision log line", async () => {
@@ -110,11 +115,7 @@ for (const [name, express] of [
       expect(ruLine, "line for the RU response").to.include({ revision: compliance.status().revision, status: 200, rewritten: true });
       expect(ruLine?.rules).to.deep.equal(["ru-undesirable-organization"]);
       expect(ruLine?.region).to.deep.equal({ country: "RU", subdivision: null, source: "geoip" });
-      expect(ruLine?.actions).to.deep.equal([
-        { kind: "header", rule: "ru-undesirable-organization", name: "Referrer-Policy" },
-        { kind: "trackers", rule: "ru-undesirable-organization", mode: "third-party" },
-        { kind: "notice", rule: "ru-undesirable-organization", language: "ru" },
-      ]);
+      expect(ruLine?.actions).to.deep.equal([{ kind: "notice", rule: "ru-undesirable-organization", language: "ru" }]);
       // `log: minimal`: the article a reader in Russia read is not recorded.
       expect(ruLine).not.to.have.property("path");
       expect(deLine).to.include({ path: "/query", rewritten: false });
@@ -125,7 +126,7 @@ for (const [name, express] of [
 
     it("puts the decision in res.locals for the app", async () => {
       const app = express();
-      const mw = geoCompliance({ rules: shippedRulesDir(), trustProxy: "loopback", decisionLog: false });
+      const mw = geoCompliance({ rules: RUSSIA_RULE_FILE, trustProxy: "loopback", decisionLog: false });
       app.use(mw);
       app.get("/", (_req, res) => {
         res.json(res.locals.geoCompliance);
@@ -143,6 +144,30 @@ for (const [name, express] of [
     });
   });
 }
+
+describe("the shipped Russia rule over HTTP", () => {
+  it("warns, switches the page's trackers off and sends no Referer, for a reader in Russia only", async () => {
+    const compliance = geoCompliance({ rules: RUSSIA_RULE_FILE, trustProxy: "loopback", decisionLog: false });
+    const app = express5().use(compliance).get("/", (_q, r) => void r.type("html").send(ARTICLE));
+    const s = await listen(app);
+    try {
+      const ru = await get(`${s.url}/`, RU);
+      const body = await ru.text();
+      expect(countNotices(body)).to.equal(1);
+      expect(ru.headers.get("referrer-policy")).to.equal("no-referrer");
+      // The Google tag is kept in the consent-manager form, so it neither loads nor runs.
+      expect(body).not.to.contain('<script async src="https://www.googletagmanager.com');
+      expect(body).to.match(/<script[^>]*type="text\/plain"[^>]*data-geo-compliance-blocked/);
+      expect(body).to.contain("https://www.googletagmanager.com/gtag/js?id=G-TEST");
+      const us = await get(`${s.url}/`, US);
+      expect(await us.text()).to.equal(ARTICLE);
+      expect(us.headers.get("referrer-policy")).to.equal(null);
+    } finally {
+      await s.close();
+      await compliance.close();
+    }
+  });
+});
 
 describe("middleware instances", () => {
   it("share nothing: each applies its own rules and writes its own log", async () => {

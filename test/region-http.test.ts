@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import express from "express";
 import { geoCompliance, mintPreviewToken, OptionsError, type GeoComplianceOptions, type Region } from "../src/index.js";
-import { shippedRulesDir } from "../src/package-root.js";
 import { ARTICLE, countNotices } from "./support/pages.js";
 import { cityDbFile, IP, PREVIEW_SECRET } from "./support/region-fixtures.js";
 import { listen, MemoryLog, type Running } from "./support/server.js";
+import { RUSSIA_RULE_FILE } from "./support/rules.js";
 
 const RUSSIA_RULE = 'data-geo-compliance-notice="ru-undesirable-organization"';
 
@@ -12,7 +12,7 @@ type IsAny<T> = 0 extends 1 & T ? true : false;
 
 function site(options: GeoComplianceOptions) {
   const log = new MemoryLog();
-  const compliance = geoCompliance({ rules: shippedRulesDir(), decisionLog: { destination: log }, ...options });
+  const compliance = geoCompliance({ rules: RUSSIA_RULE_FILE, decisionLog: { destination: log }, ...options });
   const app = express();
   app.use(compliance);
   app.get("/article", (_req, res) => {

@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express from "express";
 import { geoCompliance } from "../src/index.js";
-import { shippedRulesDir } from "../src/package-root.js";
 import { DatabaseSource } from "../src/region/database-watch.js";
 import { cityRecord, corruptMmdb, writeMmdb } from "./support/mmdb-writer.js";
 import { ARTICLE, countNotices } from "./support/pages.js";
 import { cityDb, cityDbFile, cityEntries, IP, tempDir } from "./support/region-fixtures.js";
 import { listen, MemoryLog } from "./support/server.js";
+import { RUSSIA_RULE_FILE } from "./support/rules.js";
 
 /** The City fixture, except that Berlin's network is now placed in Crimea. */
 function movedDb(): Buffer {
@@ -40,7 +40,7 @@ describe("region: the database swapped on disk", () => {
     const dir = tempDir();
     const file = cityDbFile(dir);
     const log = new MemoryLog();
-    const compliance = geoCompliance({ rules: shippedRulesDir(), geoip: { database: file }, trustProxy: "loopback", decisionLog: { destination: log } });
+    const compliance = geoCompliance({ rules: RUSSIA_RULE_FILE, geoip: { database: file }, trustProxy: "loopback", decisionLog: { destination: log } });
     const app = express();
     app.use(compliance);
     app.get("/article", (_req, res) => {
@@ -149,7 +149,7 @@ describe("region: the database swapped on disk", () => {
   it("close() stops the watcher: a file replaced afterwards is not read", async () => {
     const file = cityDbFile();
     const log = new MemoryLog();
-    const compliance = geoCompliance({ rules: shippedRulesDir(), geoip: { database: file }, decisionLog: { destination: log } });
+    const compliance = geoCompliance({ rules: RUSSIA_RULE_FILE, geoip: { database: file }, decisionLog: { destination: log } });
     await compliance.close();
     replaceAtomically(file, movedDb());
     await new Promise((r) => setTimeout(r, 600));

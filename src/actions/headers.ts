@@ -39,12 +39,17 @@ const RESERVED = new Set([
   "upgrade",
 ]);
 
+/** Whether a rule may not set this header (the server, the framing or another action owns it). */
+export function isReservedHeader(name: string): boolean {
+  return RESERVED.has(name.toLowerCase());
+}
+
 /** Why a rule-given header cannot be sent, or null. Shared with the rule loader so it can report a position. */
 export function headerProblem(name: unknown, value: unknown): string | null {
   if (typeof name !== "string" || !TOKEN.test(name)) {
     return `${JSON.stringify(name)} is not a header name: use letters, digits and - only, such as X-Robots-Tag`;
   }
-  if (RESERVED.has(name.toLowerCase())) return `header ${name} cannot be set by a rule: it is managed by the server or by another action`;
+  if (isReservedHeader(name)) return `header ${name} cannot be set by a rule: it is managed by the server or by another action`;
   if (typeof value !== "string" || value.trim().length === 0) return `header ${name} needs a non-empty text value`;
   if (/[\r\n]/.test(value)) return `header ${name}: the value contains a line break (CR or LF); a header value must be a single line`;
   if (!VALUE_CHAR.test(value)) {

@@ -1,6 +1,6 @@
-import { compareRuleSets, type Change, type Impact, type When } from "../impact/compare.js";
-import type { NoticeContent } from "../impact/outcome.js";
-import { mergeMentions } from "../impact/probe.js";
+import { compareRuleSets, type Change, type Impact, type When } from "../rules/impact/compare.js";
+import type { NoticeContent } from "../rules/impact/outcome.js";
+import { mergeMentions } from "../rules/impact/probe.js";
 import { loadSide, type RuleSide } from "./rule-sides.js";
 import { UsageError } from "./usage.js";
 

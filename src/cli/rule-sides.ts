@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
-import { mentionsIn, yamlFilesOf, type RuleMentions } from "../impact/probe.js";
+import { mentionsIn, yamlFilesOf, type RuleMentions } from "../rules/impact/probe.js";
 import { RuleLoadError } from "../rules/errors.js";
 import { RuleStore } from "../rules/store.js";
 import type { RuleSet } from "../rules/types.js";

@@ -1,12 +1,27 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { Transform } from "node:stream";
+import type { BodySink, BodyStream } from "./content-encoding.js";
+
+/** How one response body is handled, chosen when its headers are final. */
+export interface BodyPlan {
+  /**
+   * For a body the app gave in one call (`res.send`, `res.end(body)`): the bytes to send instead.
+   * Absent when the plan can only stream (an encoded body).
+   */
+  whole?(body: Buffer): Buffer;
+  /** Starts streaming the body the app writes in parts. */
+  stream(sink: BodySink): BodyStream;
+}
 
 export interface InterceptHooks {
-  /** Called once, when the headers are final and before any byte leaves; returns a transform to rewrite the body, or null. */
-  onHeaders(res: ServerResponse): Transform | null;
+  /**
+   * Called once, when the headers are final and before any byte leaves. `whole` is the entire
+   * body when the app gave it in one call. Returns how to handle the body, or null to leave it.
+   */
+  onHeaders(res: ServerResponse, whole: Buffer | null): BodyPlan | null;
 }
 
 type WriteCallback = (error?: Error | null) => void;
+type Listener = (...args: unknown[]) => void;
 
 function toBuffer(chunk: unknown, encoding: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
@@ -15,40 +30,56 @@ function toBuffer(chunk: unknown, encoding: unknown): Buffer {
 }
 
 /**
- * Routes the body through a transform when `onHeaders` asks for one, whatever the app uses to write
- * (res.write/end, res.send, sendFile, static, pipe). Modelled on the `compression` middleware:
- * the transform's output goes to the real socket with backpressure, and `drain` listeners
- * follow the transform, so nothing is ever queued in full.
+ * Routes the body through a plan, whatever the app uses to write (res.write/end, res.send,
+ * sendFile, express.static, pipe). A body given whole is rewritten at once and sent with its new
+ * Content-Length; a streamed body is rewritten as it passes, each chunk leaving before the next
+ * arrives, with the socket's backpressure passed back to the app. Modelled on the `compression`
+ * middleware, whose wrapping of write/end/on('drain') it follows.
  */
 export function interceptBody(res: ServerResponse, hooks: InterceptHooks): void {
   // Loosely typed on purpose: these are re-applied with whatever arguments the app passed.
   const originalWrite = res.write as (this: ServerResponse, ...args: unknown[]) => boolean;
   const originalEnd = res.end as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
-  const originalOn = res.on as (this: ServerResponse, event: string | symbol, listener: (...args: unknown[]) => void) => ServerResponse;
+  const originalOn = res.on as (this: ServerResponse, event: string | symbol, listener: Listener) => ServerResponse;
   const originalWriteHead = res.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
   let decided = false;
   let ended = false;
-  let stream: Transform | null = null;
+  let plan: BodyPlan | null = null;
+  let stream: BodyStream | null = null;
+  // 'drain' listeners added before the plan is known (pipe adds one early) wait to learn where they belong.
+  let pendingDrain: Listener[] | null = [];
 
-  const decideOnce = (): void => {
+  const placeDrainListeners = (): void => {
+    const listeners = pendingDrain ?? [];
+    pendingDrain = null;
+    const emitter = stream?.drainEmitter;
+    for (const l of listeners) {
+      if (emitter) emitter.on("drain", l as () => void);
+      else originalOn.call(res, "drain", l);
+    }
+  };
+
+  const decide = (whole: Buffer | null): void => {
     if (decided) return;
     decided = true;
-    stream = hooks.onHeaders(res);
-    if (!stream) return;
-    const out = stream;
-    out.on("data", (chunk: Buffer) => {
-      if (originalWrite.call(res, chunk) === false) out.pause();
-    });
-    out.on("end", () => {
-      originalEnd.call(res);
-    });
-    originalOn.call(res, "drain", () => {
-      out.resume();
-    });
-    // A reader who goes away must not leave a transform holding memory.
+    plan = hooks.onHeaders(res, whole);
+    if (!plan) placeDrainListeners();
+  };
+
+  const startStream = (): BodyStream => {
+    const sink: BodySink = {
+      write: (chunk) => originalWrite.call(res, chunk),
+      end: () => void originalEnd.call(res),
+      onDrain: (listener) => void originalOn.call(res, "drain", listener),
+    };
+    const s = plan!.stream(sink);
+    stream = s;
+    placeDrainListeners();
+    // A reader who goes away must not leave a decoder or encoder holding memory.
     originalOn.call(res, "close", () => {
-      if (!out.writableFinished) out.destroy();
+      if (!res.writableFinished) s.destroy();
     });
+    return s;
   };
 
   res.writeHead = function writeHead(this: ServerResponse, statusCode: number, ...rest: unknown[]): ServerResponse {
@@ -69,17 +100,19 @@ export function interceptBody(res: ServerResponse, hooks: InterceptHooks): void 
       }
       this.statusCode = statusCode;
       if (reason !== undefined) this.statusMessage = reason;
-      decideOnce();
+      decide(null);
     }
     return reason !== undefined ? originalWriteHead.call(this, this.statusCode, reason) : originalWriteHead.call(this, this.statusCode);
   } as ServerResponse["writeHead"];
 
   res.write = function write(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
     if (ended) return false;
-    if (!this.headersSent) decideOnce();
-    if (!stream) return originalWrite.call(this, chunk, encoding, callback);
+    if (!decided && !this.headersSent) decide(null);
+    if (!plan) return originalWrite.call(this, chunk, encoding, callback);
     if (typeof encoding === "function") callback = encoding;
-    return stream.write(toBuffer(chunk, encoding), callback as WriteCallback | undefined);
+    const ok = (stream ?? startStream()).write(toBuffer(chunk, encoding));
+    if (typeof callback === "function") process.nextTick(callback as WriteCallback);
+    return ok;
   } as ServerResponse["write"];
 
   res.end = function end(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse {
@@ -92,18 +125,32 @@ export function interceptBody(res: ServerResponse, hooks: InterceptHooks): void 
       callback = encoding;
       encoding = undefined;
     }
-    if (!this.headersSent) decideOnce();
-    if (!stream) return originalEnd.call(this, chunk, encoding, callback);
-    if (typeof callback === "function") originalOn.call(this, "finish", callback as () => void);
-    if (chunk !== undefined && chunk !== null) stream.end(toBuffer(chunk, encoding));
-    else stream.end();
+    const hasChunk = chunk !== undefined && chunk !== null;
+    if (!decided && !this.headersSent) decide(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
+    if (!plan) return originalEnd.call(this, chunk, encoding, callback);
+    const p: BodyPlan = plan;
+    if (!stream && p.whole && !this.headersSent) {
+      const body = p.whole(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
+      if (this.statusCode !== 304) this.setHeader("Content-Length", body.length);
+      return originalEnd.call(this, body, callback);
+    }
+    const s = stream ?? startStream();
+    if (typeof callback === "function") originalOn.call(this, "finish", callback as Listener);
+    if (hasChunk) s.write(toBuffer(chunk, encoding));
+    s.end();
     return this;
   } as ServerResponse["end"];
 
-  res.on = function on(this: ServerResponse, event: string | symbol, listener: (...args: unknown[]) => void): ServerResponse {
-    if (event === "drain" && stream) {
-      stream.on("drain", listener);
-      return this;
+  res.on = function on(this: ServerResponse, event: string | symbol, listener: Listener): ServerResponse {
+    if (event === "drain") {
+      if (pendingDrain) {
+        pendingDrain.push(listener);
+        return this;
+      }
+      if (stream?.drainEmitter) {
+        stream.drainEmitter.on("drain", listener as () => void);
+        return this;
+      }
     }
     return originalOn.call(this, event, listener);
   } as ServerResponse["on"];

@@ -1,19 +1,17 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CacheSafety } from "../actions/cache.js";
 import { assertRuleHeaders } from "../actions/headers.js";
-import type { NoticeRenderer } from "../actions/notice.js";
 import { countBytesOut } from "../log/bytes-out.js";
 import type { DecisionSink } from "../log/decision-log.js";
 import type { RegionResolver } from "../region/resolve.js";
 import type { Region } from "../region/types.js";
 import { decide, type Decision } from "../rules/decide.js";
 import type { RuleSet } from "../rules/types.js";
-import { HtmlRewriteStream, type RewriteOutcome } from "./html-rewrite.js";
-import { interceptBody } from "./intercept.js";
+import type { BodyRewriting } from "./body-rewrite.js";
+import { newOutcome } from "./body-rewriter.js";
 import type { PreviewContext } from "./preview-context.js";
 import { ResponseActions } from "./response-actions.js";
-import { notRewritableBecause } from "./rewritable.js";
 
 export const DECISION_HEADER = "Geo-Compliance-Decision";
 
@@ -22,6 +20,13 @@ export interface GeoComplianceLocals {
   readonly id: string;
   readonly region: Region;
   readonly decision: Decision;
+  /**
+   * An app that renders the notice itself sets this before it writes the page: true for every
+   * notice of the decision, or the ids of the rules whose notices it rendered.
+   */
+  noticeRendered: boolean | readonly string[];
+  /** The same, as a call: `markNoticeRendered()` for all, `markNoticeRendered("rule-id")` for one. */
+  markNoticeRendered(rule?: string): void;
 }
 
 declare global {
@@ -36,7 +41,7 @@ declare global {
 export interface MiddlewareParts {
   readonly resolver: Pick<RegionResolver, "resolve">;
   readonly ruleset: () => RuleSet;
-  readonly notices: NoticeRenderer;
+  readonly body: BodyRewriting;
   readonly log: DecisionSink;
   readonly clock: () => Date;
   /** The date and language a signed preview fixes; asked only for requests a valid preview token placed. */
@@ -52,13 +57,6 @@ export type Next = (error?: unknown) => void;
 function pathWithoutQuery(url: string): string {
   const q = url.indexOf("?");
   return q === -1 ? url : url.slice(0, q);
-}
-
-/** The body changed, so a validator of the original body must not validate the new one. */
-function rewrittenEtag(etag: string, revision: string, decision: Decision): string {
-  const suffix = createHash("sha256").update(revision).update(JSON.stringify(decision.actions)).digest("base64url").slice(0, 12);
-  const match = /^(W\/)?"(.*)"$/.exec(etag);
-  return match ? `${match[1] ?? ""}"${match[2]}-gc${suffix}"` : `"gc${suffix}"`;
 }
 
 export function createHandler(parts: MiddlewareParts) {
@@ -89,12 +87,22 @@ export function createHandler(parts: MiddlewareParts) {
     const decision = decideFor(region, { method, path, acceptLanguage, gpc: req.headers["sec-gpc"] === "1" }, ruleset, now);
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
-    if (res.locals) res.locals.geoCompliance = { id, region, decision } satisfies GeoComplianceLocals;
+    const locals: GeoComplianceLocals = {
+      id,
+      region,
+      decision,
+      noticeRendered: false,
+      markNoticeRendered(rule?: string) {
+        if (rule === undefined) locals.noticeRendered = true;
+        else if (locals.noticeRendered !== true) locals.noticeRendered = [...(locals.noticeRendered || []), rule];
+      },
+    };
+    if (res.locals) res.locals.geoCompliance = locals;
     // Before the body interception, so that what is counted is what leaves.
     const sent = countBytesOut(res, method);
     parts.log.begin?.();
 
-    const outcome: RewriteOutcome = { rewritten: false };
+    const outcome = newOutcome();
     const problems: string[] = [];
     let durationMicros = 0;
     let logged = false;
@@ -102,7 +110,8 @@ export function createHandler(parts: MiddlewareParts) {
       if (logged) return;
       logged = true;
       const error = outcome.error ?? (problems.length > 0 ? problems.join("; ") : undefined) ?? (res.writableFinished ? undefined : "response closed before it finished");
-      parts.log.write({ decisionId: id, decision, method, path, client: address, bytes: sent.bytes, status: res.statusCode, rewritten: outcome.rewritten, error, durationMicros: Math.round(durationMicros) });
+      const response = { trackers: outcome.rewritten && decision.actions.some((a) => a.kind === "trackers") ? outcome.trackersNeutralized : undefined, notes: outcome.notes.length > 0 ? outcome.notes : undefined, cache: outcome.cache };
+      parts.log.write({ decisionId: id, decision, method, path, client: address, bytes: sent.bytes, status: res.statusCode, rewritten: outcome.rewritten, outcome: response, error, durationMicros: Math.round(durationMicros) });
     };
     res.once("finish", logOnce);
     res.once("close", logOnce);
@@ -112,25 +121,7 @@ export function createHandler(parts: MiddlewareParts) {
       durationMicros = Number(process.hrtime.bigint() - started) / 1000;
       return;
     }
-    if (decision.rewritesBody) {
-      interceptBody(res, {
-        onHeaders(response) {
-          if (notRewritableBecause(method, response) !== null) return null;
-          const bodyStart = decision.actions
-            .map((a) => {
-              if (a.kind !== "notice") return "";
-              const rule = ruleset.rules.find((r) => r.id === a.rule);
-              return rule ? parts.notices.render(rule, a.language) : "";
-            })
-            .join("");
-          if (bodyStart === "") return null; // only notices are inserted here so far
-          response.removeHeader("content-length");
-          const etag = response.getHeader("etag");
-          if (typeof etag === "string") response.setHeader("etag", rewrittenEtag(etag, ruleset.revision, decision));
-          return new HtmlRewriteStream({ bodyStart }, outcome);
-        },
-      });
-    }
+    parts.body.attach(req, res, decision, ruleset, locals, outcome);
     // Installed after the body interception so it runs first when the headers go out, and sees
     // writeHead's own headers applied in full.
     responses.onHeaders(context);

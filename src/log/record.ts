@@ -14,6 +14,10 @@ export interface ResponseOutcome {
   readonly cookiesDropped?: readonly string[];
   /** Names of the headers the rules set on the response. */
   readonly headersSet?: readonly string[];
+  /** What the rewrite noted that is not an error (a selector that matched nothing, …). */
+  readonly notes?: readonly string[] | undefined;
+  /** Whether the rewritten page came from the rewrite cache. */
+  readonly cache?: "hit" | "miss" | "stored" | undefined;
 }
 
 /** One decision as the middleware hands it over; the log decides what of it may be kept. */
@@ -62,6 +66,8 @@ function outcomeField(o: ResponseOutcome | undefined): Record<string, unknown> |
   if (o.trackers !== undefined) field.trackers = o.trackers;
   if (o.cookiesDropped !== undefined) field.cookies_dropped = o.cookiesDropped;
   if (o.headersSet !== undefined) field.headers_set = o.headersSet;
+  if (o.notes !== undefined) field.notes = o.notes;
+  if (o.cache !== undefined) field.cache = o.cache;
   return Object.keys(field).length > 0 ? field : undefined;
 }
 

@@ -1,4 +1,6 @@
 import { parse as parseHost } from "tldts";
+import { isReservedHeader } from "../actions/headers.js";
+import { parseSimpleSelector, SelectorError } from "../actions/notice-selector.js";
 import { parseOffsetDate, OFFSET_DATE } from "./dates.js";
 import { checkMarkup, looksLikeMarkup } from "./markup.js";
 import { compilePaths, matchablePath, pathPatternProblem } from "./paths.js";
@@ -12,25 +14,6 @@ export interface Reporter {
   warn(path: YamlPath, message: string, options?: { key?: boolean }): void;
   errorAt(path: YamlPath, snippet: string, occurrence: number, message: string): void;
 }
-
-/** Headers the server or the middleware itself owns: a rule setting them would break responses. */
-const RESERVED_HEADERS = new Set([
-  "connection",
-  "content-encoding",
-  "content-length",
-  "content-type",
-  "date",
-  "geo-compliance-decision",
-  "host",
-  "keep-alive",
-  "location",
-  "proxy-connection",
-  "set-cookie",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
 
 const COUNTRY = /^[A-Z]{2}$/;
 const SUBDIVISION = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
@@ -146,9 +129,16 @@ function checkNotice(notice: Obj, at: YamlPath, report: Reporter): void {
   for (const key of ["selector", "insert"] as const) {
     if (key in notice && placement !== "selector") report.error([...at, key], `"${key}" is used only with placement: selector; add placement: selector, or remove "${key}"`, { key: true });
   }
-  if (typeof notice.selector === "string" && /[<>{};]/.test(notice.selector)) {
-    report.error([...at, "selector"], `"${notice.selector}" is not a CSS selector; write one such as main, #article or .story-body`);
+  if (typeof notice.selector === "string") {
+    // The same parser the page rewrite uses: a selector it cannot follow is refused here, not ignored later.
+    try {
+      parseSimpleSelector(notice.selector);
+    } catch (error) {
+      if (!(error instanceof SelectorError)) throw error;
+      report.error([...at, "selector"], `${error.message}; write one such as main, #article or .story-body`);
+    }
   }
+
 }
 
 /** Texts of a notice or a block page: the default language has a text, each text is plain or checked markup. */
@@ -190,7 +180,7 @@ function checkHeaders(headers: Obj, at: YamlPath, report: Reporter): void {
   const seen = new Map<string, string>();
   for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
-    if (RESERVED_HEADERS.has(lower)) {
+    if (isReservedHeader(name)) {
       report.error([...at, name], `${name} cannot be set by a rule: the server sets it itself${lower === "location" ? "; use a redirect action instead" : lower === "set-cookie" ? "; cookies are the site's" : ""}`, { key: true });
     }
     const first = seen.get(lower);

@@ -3,6 +3,8 @@ import { request } from "node:http";
 import { CacheSafety } from "../../src/actions/cache.js";
 import { NoticeRenderer } from "../../src/actions/notice.js";
 import { createHandler } from "../../src/http/middleware.js";
+import { BodyRewriting } from "../../src/http/body-rewrite.js";
+import { loadShippedTrackerList } from "../../src/actions/trackers/list.js";
 import { DecisionLog } from "../../src/log/decision-log.js";
 import { compileTrust } from "../../src/region/client-address.js";
 import { defaultDatabasePath, GeoIpDatabase } from "../../src/region/geoip.js";
@@ -72,7 +74,7 @@ export function actionMiddleware(options: ActionSiteOptions = {}) {
   return createHandler({
     resolver,
     ruleset: () => ruleset,
-    notices: new NoticeRenderer(),
+    body: testBodyRewriting(),
     log,
     clock: options.clock ?? (() => new Date("2026-03-01T12:00:00Z")),
     decide,
@@ -108,4 +110,9 @@ export function headerLines(raw: RawResponse, name: string): string[] {
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.rawHeaders.length; i += 2) if (raw.rawHeaders[i]!.toLowerCase() === name.toLowerCase()) out.push(raw.rawHeaders[i + 1]!);
   return out;
+}
+
+/** The body stage as the middleware builds it: the shipped tracker list, a fresh notice renderer, no rewrite cache. */
+export function testBodyRewriting(): BodyRewriting {
+  return new BodyRewriting({ trackers: loadShippedTrackerList(), notices: new NoticeRenderer(), cacheBytes: 0 });
 }

@@ -5,6 +5,7 @@ import { domainToASCII } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { getDomain, parse as parseHost } from "tldts";
 import { packageRoot } from "../../package-root.js";
+import { pathOf } from "../../rules/messages.js";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 
 /** Must equal the `category` enum of rules/trackers.schema.json (checked when the schema is loaded). */
@@ -363,14 +364,6 @@ export function parseTrackerYaml(text: string, file: string): TrackerList {
   });
   if (!valid || problems.length > 0) throw new TrackerListError(problems.sort((x, y) => x.line - y.line || x.col - y.col));
   return TrackerList.fromEntries((data as TrackerFileSpec).trackers.map((t) => ({ vendor: t.vendor, category: t.category, domains: t.domains, source: file })));
-}
-
-function pathOf(error: ErrorObject): (string | number)[] {
-  return error.instancePath
-    .split("/")
-    .slice(1)
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 /** Points at the offending key for unknown keys, at the repeated item for duplicates, at the value otherwise. */

@@ -1,5 +1,5 @@
-import { allRegionChoices } from "../../impact/regions.js";
-import type { NoticeContent } from "../../impact/outcome.js";
+import { allRegionChoices } from "../../rules/impact/regions.js";
+import type { NoticeContent } from "../../rules/impact/outcome.js";
 import { html, Markup } from "./html.js";
 
 /** What the reader-picking form shows: the values as the user wrote them, and what is wrong with them. */

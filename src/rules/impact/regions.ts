@@ -1,5 +1,5 @@
 import { iso31661, iso31662 } from "iso-3166";
-import type { Region } from "../region/types.js";
+import type { Region } from "../../region/types.js";
 
 /** One kind of reader by place, as the tools list them. */
 export interface RegionRow {

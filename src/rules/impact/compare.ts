@@ -1,5 +1,5 @@
-import type { Action } from "../rules/actions.js";
-import type { RuleSet } from "../rules/types.js";
+import type { Action } from "../actions.js";
+import type { RuleSet } from "../types.js";
 import { decideFor, OutcomeReader, type Fact, type NoticeContent } from "./outcome.js";
 import type { RuleMentions } from "./probe.js";
 import { regionRows } from "./regions.js";

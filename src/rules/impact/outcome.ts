@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { NoticeRenderer } from "../actions/notice.js";
-import type { Region } from "../region/types.js";
-import type { Action } from "../rules/actions.js";
-import { decide, type Decision } from "../rules/decide.js";
-import type { CompiledRule, RuleSet } from "../rules/types.js";
+import { NoticeRenderer } from "../../actions/notice.js";
+import type { Region } from "../../region/types.js";
+import type { Action } from "../actions.js";
+import { decide, type Decision } from "../decide.js";
+import type { CompiledRule, RuleSet } from "../types.js";
 
 /** One imagined reader: everything a decision can depend on. */
 export interface Reader {
@@ -96,7 +96,7 @@ export class OutcomeReader {
   /** The notice's markup as injected into the page, or null when the rule has no notice. */
   noticeMarkup(ruleId: string, language: string): string | null {
     const rule = this.rules.get(ruleId);
-    return rule?.notice ? this.renderer.render(rule, language) : null;
+    return rule?.notice ? this.renderer.render(rule, language).utf8.toString("utf8") : null;
   }
 
   facts(decision: Decision): readonly Fact[] {

@@ -1,0 +1,137 @@
+// Rewrite throughput, side by side on the same bytes: this project's scanner against html-rewriter-wasm
+// (lol-html) doing the same job: notice at the start of <body>, guard and consent scripts first in <head>,
+// tracker scripts, iframes, pixels, preconnects, pings and inline snippets neutralized.
+import { HTMLRewriter } from "html-rewriter-wasm";
+import { NoticeRenderer } from "../src/actions/notice.js";
+import { loadShippedTrackerList } from "../src/actions/trackers/list.js";
+import type { TrackerMatcher } from "../src/actions/trackers/matcher.js";
+import { inlineScriptTracker } from "../src/actions/trackers/snippets.js";
+import { BodyRewriting, type ResponsePlan } from "../src/http/body-rewrite.js";
+import { HtmlBodyRewriter, newOutcome } from "../src/http/body-rewriter.js";
+import { consent, decisionWith, notice, shippedRuleset, trackers } from "../test/support/decisions.js";
+import { newsPage } from "../test/support/news-page.js";
+
+const CHUNK = 64 * 1024;
+const ROUND_MS = Number(process.env.BENCH_REWRITE_MS ?? 1500);
+
+function chunks(page: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < page.length; i += CHUNK) out.push(page.subarray(i, i + CHUNK));
+  return out;
+}
+
+function ours(plan: ResponsePlan, parts: Buffer[]): { bytes: number; neutralized: number } {
+  let bytes = 0;
+  const outcome = newOutcome();
+  const rewriter = new HtmlBodyRewriter(plan, "utf8", outcome, (c) => {
+    bytes += c.length;
+    return true;
+  });
+  for (const p of parts) rewriter.write(p);
+  rewriter.end();
+  return { bytes, neutralized: outcome.trackersNeutralized };
+}
+
+const URL_ATTRS: Record<string, string[]> = {
+  script: ["src"], img: ["src", "srcset"], iframe: ["src"], frame: ["src"], source: ["src", "srcset"], video: ["src", "poster"],
+  audio: ["src"], embed: ["src"], object: ["data"], input: ["src"], link: ["href"], a: ["ping"], area: ["ping"],
+};
+const FETCHING_RELS = new Set(["stylesheet", "preconnect", "dns-prefetch", "preload", "prefetch", "modulepreload", "prerender", "icon", "apple-touch-icon", "manifest", "mask-icon"]);
+
+/** The same job through lol-html. Inline scripts: buffered text, and a tracker's content moved into an inert copy. */
+async function lolHtml(plan: ResponsePlan, parts: Buffer[]): Promise<{ bytes: number; neutralized: number }> {
+  const matcher = plan.trackers as TrackerMatcher;
+  const noticeHtml = plan.notices.map((n) => n.rendered.utf8.toString()).join("");
+  const headHtml = plan.head!.toString("latin1");
+  let bytes = 0;
+  let neutralized = 0;
+  let headDone = false;
+  let bodyDone = false;
+  const rewriter = new HTMLRewriter((c) => {
+    bytes += c.length;
+  });
+  rewriter.on("head", { element: (el) => void (headDone || ((headDone = true), el.prepend(headHtml, { html: true }))) });
+  rewriter.on("body", { element: (el) => void (bodyDone || ((bodyDone = true), el.prepend(noticeHtml, { html: true }))) });
+  rewriter.on(Object.keys(URL_ATTRS).join(","), {
+    element: (el) => {
+      const name = el.tagName.toLowerCase();
+      if (name === "link" && !(el.getAttribute("rel") ?? "").toLowerCase().split(/\s+/).some((r) => FETCHING_RELS.has(r))) return;
+      let label: string | null = null;
+      for (const attr of URL_ATTRS[name]!) {
+        const v = el.getAttribute(attr);
+        if (v === null) continue;
+        const urls = attr === "srcset" ? v.split(",").map((c) => c.trim().split(/\s+/)[0] ?? "") : attr === "ping" ? v.split(/\s+/) : [v];
+        const hit = urls.map((u) => matcher.blocks(u)).find((x) => x !== null);
+        if (hit) {
+          label ??= hit;
+          el.removeAttribute(attr);
+          el.setAttribute(`data-geo-compliance-${attr}`, v);
+        }
+      }
+      if (label) {
+        neutralized++;
+        if (name === "script") el.setAttribute("type", "text/plain");
+        el.setAttribute("data-geo-compliance-blocked", label);
+      }
+    },
+  });
+  let code = "";
+  rewriter.on("script:not([src])", {
+    text: (t) => {
+      code += t.text;
+      t.remove();
+      if (!t.lastInTextNode) return;
+      const vendor = inlineScriptTracker(code, matcher);
+      if (vendor) {
+        neutralized++;
+        t.replace(`</script><script type="text/plain" data-geo-compliance-blocked="${vendor}">${code}`, { html: true });
+      } else {
+        t.replace(code, { html: true });
+      }
+      code = "";
+    },
+  });
+  try {
+    for (const p of parts) await rewriter.write(p);
+    await rewriter.end();
+  } finally {
+    rewriter.free();
+  }
+  return { bytes, neutralized };
+}
+
+async function measure(run: () => unknown): Promise<number> {
+  const end = performance.now() + ROUND_MS;
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() < end) {
+    await run();
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+export async function run(): Promise<void> {
+  const ruleset = shippedRuleset();
+  const body = new BodyRewriting({ trackers: loadShippedTrackerList(), notices: new NoticeRenderer(), cacheBytes: 0 });
+  const decision = decisionWith([notice({ at: "body-start" }, { language: "ru" }), trackers("list"), consent()]);
+  const plan = body.planFor({ method: "GET", host: "ledger.example", cookies: undefined, ifNoneMatch: undefined }, decision, ruleset, {}, newOutcome())!;
+  console.log(`notice + guard + consent + trackers (list mode, ${loadShippedTrackerList().size} domains), ${CHUNK / 1024} KB chunks, ${ROUND_MS} ms per round x 3 rounds, alternating`);
+  console.log("page       scanner MB/s   html-rewriter-wasm MB/s   ratio   trackers neutralized (scanner / wasm)");
+  for (const size of [1024 * 1024, 300 * 1024]) {
+    const page = Buffer.from(newsPage(size));
+    const parts = chunks(page);
+    const a = ours(plan, parts);
+    const b = await lolHtml(plan, parts);
+    let mine = 0;
+    let theirs = 0;
+    for (let round = 0; round < 3; round++) {
+      mine += await measure(() => ours(plan, parts));
+      theirs += await measure(() => lolHtml(plan, parts));
+    }
+    const mbs = (perSecond: number): number => (perSecond / 3) * (page.length / 1e6);
+    console.log(
+      `${(size / 1024 >= 1024 ? `${size / 1024 / 1024} MB` : `${size / 1024} KB`).padEnd(10)} ${mbs(mine).toFixed(1).padStart(12)} ${mbs(theirs).toFixed(1).padStart(25)} ${(mine / theirs).toFixed(2).padStart(6)}x   ${a.neutralized} / ${b.neutralized}`,
+    );
+  }
+}

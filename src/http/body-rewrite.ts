@@ -1,0 +1,354 @@
+import { createHash, hash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parse as parseCookies } from "cookie";
+import { consentDefaultScript } from "../actions/consent.js";
+import { dismissalCookieName, noticeRevision, type NoticeRenderer, type NoticeStyle } from "../actions/notice.js";
+import { parseSimpleSelector, SelectorError, type SimpleSelector } from "../actions/notice-selector.js";
+import { guardScript } from "../actions/trackers/guard.js";
+import type { TrackerList } from "../actions/trackers/list.js";
+import { TrackerMatcher } from "../actions/trackers/matcher.js";
+import type { ConsentAction, NoticeAction, TrackersAction } from "../rules/actions.js";
+import type { Decision } from "../rules/decide.js";
+import type { CompiledRule, RuleSet } from "../rules/types.js";
+import { HtmlBodyRewriter, rewriteWhole, type RewriteOutcome } from "./body-rewriter.js";
+import { charsetMode, contentTypeCharset, type CharsetMode } from "./charset.js";
+import { EncodedBodyStream, parseContentEncoding, type BodySink, type BodyStream, type Coding } from "./content-encoding.js";
+import { allowInjectedScripts, scriptHash } from "./csp-hashes.js";
+import type { ScannerLimits } from "./html-scanner.js";
+import { interceptBody, type BodyPlan } from "./intercept.js";
+import type { PagePlan, PlannedNotice } from "./page-rewriter.js";
+import { RewriteCache } from "./rewrite-cache.js";
+import { notRewritableBecause } from "./rewritable.js";
+
+/** What an app that renders the notice itself sets in `res.locals.geoCompliance`. */
+export interface NoticeMarks {
+  /** true: every notice is rendered by the app; a list: the notices of these rules are. */
+  noticeRendered?: boolean | readonly string[];
+}
+
+export interface BodyRewritingOptions {
+  readonly trackers: TrackerList;
+  readonly notices: NoticeRenderer;
+  /** Bytes of rewritten pages to keep; 0 for no cache. */
+  readonly cacheBytes: number;
+  readonly limits?: ScannerLimits;
+}
+
+/** A plan with what the cache and the headers need. */
+interface ResponsePlan extends PagePlan {
+  /** Everything besides the body that decides the output bytes. */
+  readonly key: string;
+  readonly scriptHashes: readonly string[];
+}
+
+const EMPTY = Buffer.alloc(0);
+const BODY_KINDS = new Set(["notice", "trackers", "consent"]);
+
+/** The reader's request as the body stage needs it, kept before the app sees it. */
+export interface ReaderFacts {
+  readonly method: string;
+  readonly host: string | null;
+  readonly cookies: string | undefined;
+  readonly ifNoneMatch: string | undefined;
+}
+
+/** Browsers ask for pages with text/html in Accept; a request without Accept may get a page too. */
+function acceptsHtml(accept: string | undefined): boolean {
+  return accept === undefined || /text\/html|application\/xhtml\+xml/i.test(accept);
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  if (header.trim() === "*") return true;
+  const opaque = (t: string): string => t.trim().replace(/^W\//, "");
+  const mine = opaque(etag);
+  return header.split(",").some((t) => opaque(t) === mine);
+}
+
+/** A validator of the original body must not validate the rewritten one: the new one names the revision and the actions. */
+export function rewrittenEtag(etag: string, planKey: string): string {
+  const suffix = createHash("sha256").update(planKey).digest("base64url").slice(0, 12);
+  const match = /^(W\/)?"(.*)"$/.exec(etag.trim());
+  return match ? `${match[1] ?? ""}"${match[2]}-gc${suffix}"` : `"gc${suffix}"`;
+}
+
+/**
+ * The body half of the response stage: for a decision with notice, trackers or consent actions,
+ * rewrites the HTML the app sends, reusing the rewritten bytes for the next reader who gets the
+ * same page under the same actions.
+ */
+export class BodyRewriting {
+  readonly cache: RewriteCache | null;
+  private readonly rulesIndex = new WeakMap<RuleSet, Map<string, CompiledRule>>();
+  private readonly selectors = new Map<string, SimpleSelector | SelectorError>();
+  private readonly headScripts = new Map<string, { bytes: Buffer; hashes: string[] }>();
+
+  constructor(private readonly options: BodyRewritingOptions) {
+    this.cache = options.cacheBytes > 0 ? new RewriteCache(options.cacheBytes) : null;
+  }
+
+  /** Whether the decision asks anything of the body. */
+  static wantsBody(decision: Decision): boolean {
+    return decision.actions.some((a) => BODY_KINDS.has(a.kind));
+  }
+
+  /**
+   * Sets up the rewrite of one response. On requests for a page (Accept: text/html), conditional
+   * and range headers are taken off the request, so the app sends the whole page: a 304 or a byte
+   * range of the page without the notice must not reach a reader who gets it with the notice.
+   * The middleware answers If-None-Match itself, against the rewritten ETag.
+   */
+  attach(req: IncomingMessage, res: ServerResponse, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): void {
+    if (!BodyRewriting.wantsBody(decision)) return;
+    const headers = req.headers;
+    const facts: ReaderFacts = {
+      method: req.method ?? "GET",
+      host: (req as { hostname?: string }).hostname ?? headers.host ?? null,
+      cookies: headers.cookie,
+      ifNoneMatch: headers["if-none-match"],
+    };
+    // Only for requests that want a page: images and media keep their 304s and byte ranges.
+    if (acceptsHtml(headers.accept)) {
+      delete headers["if-none-match"];
+      delete headers["if-modified-since"];
+      delete headers["if-match"];
+      delete headers["if-unmodified-since"];
+      delete headers.range;
+      delete headers["if-range"];
+    }
+    interceptBody(res, { onHeaders: (response, whole) => this.onHeaders(response, whole, facts, decision, ruleset, marks, outcome) });
+  }
+
+  private onHeaders(res: ServerResponse, whole: Buffer | null, facts: ReaderFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): BodyPlan | null {
+    const head = facts.method === "HEAD";
+    const why = notRewritableBecause(head ? "GET" : facts.method, res);
+    if (why !== null) return null;
+    const declaredLabel = contentTypeCharset(res.getHeader("content-type") as string);
+    const declared: CharsetMode | null = declaredLabel ? charsetMode(declaredLabel) : null;
+    if (declared === "unsupported") {
+      outcome.notes.push(`charset ${declaredLabel}: sent as it is`);
+      return null;
+    }
+    const encoding = parseContentEncoding(res.getHeader("content-encoding"));
+    if ("unsupported" in encoding) {
+      outcome.error = `${encoding.unsupported}: cannot be rewritten; sent as it is`;
+      return null;
+    }
+    const plan = this.planFor(facts, decision, ruleset, marks, outcome);
+    if (plan === null) return null;
+
+    // The body will change: its length is no longer known up front, and its validators change.
+    const etag = res.getHeader("etag");
+    const contentLength = res.getHeader("content-length");
+    res.removeHeader("content-length");
+    res.removeHeader("last-modified");
+    if (typeof etag === "string") {
+      const newEtag = rewrittenEtag(etag, plan.key);
+      res.setHeader("etag", newEtag);
+      if (facts.ifNoneMatch !== undefined && etagMatches(facts.ifNoneMatch, newEtag)) {
+        res.statusCode = 304;
+        res.removeHeader("content-encoding");
+        outcome.notes.push("not modified");
+        return { whole: () => EMPTY, stream: (sink) => discard(sink) };
+      }
+    }
+    allowInjectedScripts(res, plan.scriptHashes);
+    if (head) return null;
+
+    const coding = encoding.coding;
+    const validator = typeof etag === "string" ? etag : whole !== null && coding === null ? `#${hash("sha1", whole, "base64")}` : null;
+    const cache = this.cache;
+    const key = cache && validator !== null ? `${validator}\0${coding ?? ""}\0${String(res.getHeader("content-type"))}\0${String(contentLength ?? "")}\0${plan.key}` : null;
+    if (cache && key !== null) {
+      const cached = cache.get(key);
+      if (cached) {
+        outcome.cache = "hit";
+        outcome.rewritten = cached.rewritten;
+        outcome.trackersNeutralized = cached.trackersNeutralized;
+        outcome.notes.push(...cached.notes);
+        res.setHeader("content-length", cached.body.length);
+        return { whole: () => cached.body, stream: (sink) => replay(sink, cached.body) };
+      }
+      outcome.cache = "miss";
+    }
+    const store = cache !== null && key !== null && cache.admit(key) ? (body: Buffer): void => {
+      if (outcome.error !== undefined) return;
+      cache.set(key, { body, rewritten: outcome.rewritten, trackersNeutralized: outcome.trackersNeutralized, notes: [...outcome.notes] });
+      outcome.cache = "stored";
+    } : null;
+    const limits = this.options.limits;
+    const bodyPlan: BodyPlan = {
+      stream: (sink) => {
+        const out = store ? capturing(sink, cache!.maxEntryBytes, store) : sink;
+        if (coding !== null) {
+          return new EncodedBodyStream(coding as Coding, (write) => new HtmlBodyRewriter(plan, declared, outcome, write, limits), out, (message) => {
+            outcome.error = message;
+          });
+        }
+        const rewriter = new HtmlBodyRewriter(plan, declared, outcome, out.write, limits);
+        return {
+          write: (chunk) => rewriter.write(chunk),
+          end: () => {
+            rewriter.end();
+            out.end();
+          },
+          destroy: () => {},
+        };
+      },
+    };
+    if (coding === null) {
+      bodyPlan.whole = (body) => {
+        const rewritten = rewriteWhole(plan, declared, outcome, body, limits);
+        if (outcome.error !== undefined && typeof etag === "string") res.setHeader("etag", etag);
+        store?.(rewritten);
+        return rewritten;
+      };
+    }
+    return bodyPlan;
+  }
+
+  /** What this reader's page gets, or null when nothing is left to do. */
+  planFor(facts: ReaderFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): ResponsePlan | null {
+    const noticeActions = decision.actions.filter((a): a is NoticeAction => a.kind === "notice");
+    const trackerActions = decision.actions.filter((a): a is TrackersAction => a.kind === "trackers");
+    const consentActions = decision.actions.filter((a): a is ConsentAction => a.kind === "consent");
+    const rendered = marks.noticeRendered;
+    let cookies: Record<string, string | undefined> | null = null;
+    const notices: PlannedNotice[] = [];
+    const scriptHashes: string[] = [];
+    const keyParts: string[] = [decision.revision];
+    for (const action of noticeActions) {
+      if (rendered === true || (Array.isArray(rendered) && rendered.includes(action.rule))) continue;
+      const rule = this.rule(ruleset, action.rule);
+      if (!rule?.notice) continue;
+      if (action.dismissible) {
+        cookies ??= facts.cookies ? parseCookies(facts.cookies) : {};
+        if (cookies[dismissalCookieName(rule.id)] === noticeRevision(rule)) continue;
+      }
+      let placement = action.placement;
+      let selector: SimpleSelector | null = null;
+      if (placement.at === "selector") {
+        const parsed = this.selector(placement.selector);
+        if (parsed instanceof SelectorError) {
+          outcome.notes.push(`notice ${rule.id}: ${parsed.message}; placed at the start of <body>`);
+          placement = { at: "body-start" };
+        } else {
+          selector = parsed;
+        }
+      }
+      const style: NoticeStyle = placement.at === "body-start" ? "top" : placement.at === "body-end" ? "bottom" : "inline";
+      const options = { dismissible: action.dismissible };
+      const primary = this.options.notices.render(rule, action.language, { ...options, style });
+      const fallback = this.options.notices.render(rule, action.language, { ...options, style: "bottom" });
+      for (const s of [...primary.scripts, ...fallback.scripts]) scriptHashes.push(scriptHash(s));
+      notices.push({ rule: rule.id, placement, selector, rendered: primary, fallback });
+      keyParts.push(`n:${rule.id}:${action.language}:${JSON.stringify(placement)}:${action.dismissible ? 1 : 0}`);
+    }
+    const trackers = trackerActions.length > 0 ? new TrackerMatcher(trackerActions, this.options.trackers, facts.host) : null;
+    if (trackers) keyParts.push(`t:${trackers.key}`);
+    const consent = consentDefaultScript(consentActions);
+    if (consent) keyParts.push(`c:${consent}`);
+    if (notices.length === 0 && !trackers && !consent) return null;
+    const headScripts = this.head(trackers, consent);
+    if (headScripts) scriptHashes.push(...headScripts.hashes);
+    return { head: headScripts?.bytes ?? null, notices, trackers, key: keyParts.join("\n"), scriptHashes: [...new Set(scriptHashes)] };
+  }
+
+  /** The scripts that go first in <head>: the guard, then the consent defaults. */
+  private head(trackers: TrackerMatcher | null, consent: string | null): { bytes: Buffer; hashes: string[] } | null {
+    if (!trackers && !consent) return null;
+    const key = `${trackers ? `${trackers.key}@${trackers.firstPartyHost ?? ""}` : ""}\n${consent ?? ""}`;
+    let entry = this.headScripts.get(key);
+    if (!entry) {
+      const scripts: string[] = [];
+      if (trackers) {
+        scripts.push(
+          guardScript({
+            rules: trackers.guardRules(),
+            listDomains: trackers.list.domains(),
+            firstPartyDomain: trackers.firstPartyDomain,
+            firstPartyHost: trackers.firstPartyHost,
+          }),
+        );
+      }
+      if (consent) scripts.push(consent);
+      const html = scripts.map((s, i) => `<script data-geo-compliance="${trackers && i === 0 ? "guard" : "consent"}">${s}</script>`).join("");
+      entry = { bytes: Buffer.from(html, "latin1"), hashes: scripts.map(scriptHash) };
+      if (this.headScripts.size >= 1000) this.headScripts.clear();
+      this.headScripts.set(key, entry);
+    }
+    return entry;
+  }
+
+  private rule(ruleset: RuleSet, id: string): CompiledRule | undefined {
+    let index = this.rulesIndex.get(ruleset);
+    if (!index) {
+      index = new Map(ruleset.rules.map((r) => [r.id, r]));
+      this.rulesIndex.set(ruleset, index);
+    }
+    return index.get(id);
+  }
+
+  private selector(source: string): SimpleSelector | SelectorError {
+    let parsed = this.selectors.get(source);
+    if (parsed === undefined) {
+      try {
+        parsed = parseSimpleSelector(source);
+      } catch (error) {
+        parsed = error instanceof SelectorError ? error : new SelectorError(source, 0, String(error));
+      }
+      if (this.selectors.size >= 1000) this.selectors.clear();
+      this.selectors.set(source, parsed);
+    }
+    return parsed;
+  }
+}
+
+/** A body already rewritten: sent at the first write; what the app writes is not needed. */
+function replay(sink: BodySink, body: Buffer): BodyStream {
+  let sent = false;
+  const send = (): void => {
+    if (sent) return;
+    sent = true;
+    sink.write(body);
+  };
+  return {
+    write: () => {
+      send();
+      return true;
+    },
+    end: () => {
+      send();
+      sink.end();
+    },
+    destroy: () => {},
+  };
+}
+
+/** A 304: nothing of the body is sent. */
+function discard(sink: BodySink): BodyStream {
+  return { write: () => true, end: () => sink.end(), destroy: () => {} };
+}
+
+/** Passes output through and keeps a copy for the cache, up to `limit` bytes. */
+function capturing(sink: BodySink, limit: number, store: (body: Buffer) => void): BodySink {
+  let pieces: Buffer[] | null = [];
+  let length = 0;
+  return {
+    write: (chunk) => {
+      if (pieces) {
+        length += chunk.length;
+        if (length > limit) pieces = null;
+        else pieces.push(Buffer.from(chunk));
+      }
+      return sink.write(chunk);
+    },
+    end: () => {
+      if (pieces) store(Buffer.concat(pieces, length));
+      pieces = null;
+      sink.end();
+    },
+    onDrain: (listener) => sink.onDrain(listener),
+  };
+}
+
+export type { ResponsePlan };

@@ -1,0 +1,136 @@
+import { byteOrderMark, type CharsetMode } from "./charset.js";
+import { DEFAULT_LIMITS, HtmlScanner, type ScannerLimits } from "./html-scanner.js";
+import { PageRewriter, type PagePlan, type RewriteStats } from "./page-rewriter.js";
+
+/** What happened to one body: the decision log reads it. */
+export interface RewriteOutcome {
+  /** Whether the bytes sent differ from the app's. */
+  rewritten: boolean;
+  /** Why the page went out (partly) unchanged, when something went wrong. */
+  error?: string;
+  trackersNeutralized: number;
+  /** Things operations may want to know that are not failures (a selector that matched nothing…). */
+  notes: string[];
+  /** Whether the rewritten bytes came from the cache. */
+  cache?: "hit" | "miss" | "stored";
+}
+
+export function newOutcome(): RewriteOutcome {
+  return { rewritten: false, trackersNeutralized: 0, notes: [] };
+}
+
+/**
+ * Streams one HTML body through the scanner. Output goes to `out` synchronously, so backpressure
+ * is the socket's: `write` returns false when `out` did. If anything throws, the bytes not yet
+ * sent go out unchanged and so does the rest of the body: the reader gets the page, not an error.
+ */
+export class HtmlBodyRewriter {
+  private scanner: HtmlScanner | null = null;
+  private readonly stats: RewriteStats = { changed: false, trackersNeutralized: 0, notes: [] };
+  private probe: Buffer[] | null = [];
+  private probeLength = 0;
+  private passthrough = false;
+  private ok = true;
+  private finished = false;
+
+  constructor(
+    private readonly plan: PagePlan,
+    /** From the Content-Type header, if it names a charset. */
+    private readonly declared: CharsetMode | null,
+    private readonly outcome: RewriteOutcome,
+    private readonly out: (chunk: Buffer) => boolean,
+    private readonly limits: ScannerLimits = DEFAULT_LIMITS,
+  ) {}
+
+  get failed(): boolean {
+    return this.outcome.error !== undefined;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.finished || chunk.length === 0) return true;
+    this.ok = true;
+    if (this.passthrough) return this.out(chunk);
+    if (this.probe) {
+      // The byte order mark decides the encoding before anything else does.
+      this.probe.push(chunk);
+      this.probeLength += chunk.length;
+      if (this.probeLength < 3) return true;
+      this.start();
+      return this.ok;
+    }
+    this.feed(chunk);
+    return this.ok;
+  }
+
+  end(): void {
+    if (this.finished) return;
+    if (this.probe) this.start();
+    this.finished = true;
+    if (!this.passthrough && this.scanner) {
+      try {
+        this.scanner.end();
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    this.outcome.rewritten = this.stats.changed;
+    this.outcome.trackersNeutralized = this.stats.trackersNeutralized;
+    this.outcome.notes.push(...this.stats.notes);
+  }
+
+  private emit = (chunk: Buffer): void => {
+    if (!this.out(chunk)) this.ok = false;
+  };
+
+  private start(): void {
+    const pieces = this.probe!;
+    this.probe = null;
+    const head = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+    const bom = byteOrderMark(head);
+    if (bom === "utf16") {
+      this.outcome.notes.push("UTF-16 page: sent as it is");
+      this.passthrough = true;
+      this.emit(head);
+      return;
+    }
+    this.scanner = new HtmlScanner(new PageRewriter(this.plan, bom === "utf8" ? "utf8" : this.declared, this.stats), this.emit, this.limits);
+    this.feed(head);
+  }
+
+  private feed(chunk: Buffer): void {
+    try {
+      this.scanner!.write(chunk);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    const pieces = this.scanner?.abort() ?? [];
+    this.scanner = null;
+    this.passthrough = true;
+    this.outcome.error = `rewrite failed (${(error as Error)?.message ?? String(error)}); the rest of the page was sent unchanged`;
+    for (const piece of pieces) this.emit(piece);
+  }
+}
+
+/**
+ * Rewrites a body the app gave in one piece (`res.send`, `res.end(body)`). On failure the page
+ * goes out exactly as the app wrote it.
+ */
+export function rewriteWhole(plan: PagePlan, declared: CharsetMode | null, outcome: RewriteOutcome, body: Buffer, limits?: ScannerLimits): Buffer {
+  const pieces: Buffer[] = [];
+  let length = 0;
+  const rewriter = new HtmlBodyRewriter(plan, declared, outcome, (chunk) => {
+    pieces.push(chunk);
+    length += chunk.length;
+    return true;
+  }, limits);
+  rewriter.write(body);
+  rewriter.end();
+  if (rewriter.failed) {
+    outcome.rewritten = false;
+    return body;
+  }
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
+}

@@ -1,0 +1,1091 @@
+/**
+ * A streaming HTML scanner that finds tags without building a document. Bytes are never decoded:
+ * every ASCII-compatible charset (UTF-8, windows-1251, KOI8-R, ISO-8859-1, Shift_JIS, GBK…) keeps
+ * '<', '>', quotes and tag names as the same single bytes, so text passes through as it came.
+ *
+ * It follows the WHATWG tokenizer where the tokenizer decides what is a tag: comments (including
+ * `--!>` and the abrupt `<!-->`), bogus comments and doctypes, raw-text and RCDATA elements (script
+ * with its escaped states, style, textarea, title, xmp, iframe, noembed, noframes, plaintext),
+ * attribute values whose quotes hide '>', upper-case names, CDATA in SVG and MathML. What it
+ * does not do is build a tree: `<noscript>` content is scanned as markup (as a browser without
+ * scripting parses it, which is when its pixels load), and SVG/MathML are tracked by nesting only.
+ *
+ * Only tags the handler wants are assembled and reported; all other bytes go out as slices of the
+ * input, so the cost is an `indexOf('<')` per tag plus a walk over the tag itself.
+ */
+
+const LT = 0x3c;
+const GT = 0x3e;
+const SLASH = 0x2f;
+const BANG = 0x21;
+const DASH = 0x2d;
+const QMARK = 0x3f;
+const EQ = 0x3d;
+const DQ = 0x22;
+const SQ = 0x27;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+
+function isWs(c: number): boolean {
+  // CR counts: the input stream preprocessor turns it into LF before tokenizing.
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
+}
+
+function isAlpha(c: number): boolean {
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x7a;
+}
+
+/** Elements whose content the tokenizer does not scan for tags (scripting enabled, HTML namespace). */
+const RAW_TEXT = new Set(["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"]);
+
+const enum S {
+  Data,
+  TagOpen,
+  EndTagOpen,
+  TagName,
+  BeforeAttrName,
+  AttrName,
+  AfterAttrName,
+  BeforeAttrValue,
+  AttrValueDq,
+  AttrValueSq,
+  AttrValueUnq,
+  AfterAttrValueQuoted,
+  SelfClosing,
+  MarkupDecl,
+  MarkupDeclDash,
+  MarkupDeclCdata,
+  BogusComment,
+  CommentStart,
+  CommentStartDash,
+  Comment,
+  CommentEndDash,
+  CommentEnd,
+  CommentEndBang,
+  Cdata,
+  CdataBracket,
+  CdataEnd,
+  Raw,
+  RawLt,
+  RawEndName,
+  ScriptData,
+  ScriptLt,
+  ScriptEndName,
+  ScriptEscapeStart,
+  ScriptEscapeStartDash,
+  ScriptEscaped,
+  ScriptEscapedDash,
+  ScriptEscapedDashDash,
+  ScriptEscapedLt,
+  ScriptEscapedEndName,
+  ScriptDoubleEscapeStart,
+  ScriptDoubleEscaped,
+  ScriptDoubleEscapedDash,
+  ScriptDoubleEscapedDashDash,
+  ScriptDoubleEscapedLt,
+  ScriptDoubleEscapeEnd,
+  Plaintext,
+}
+
+/** One attribute of a reported tag; offsets are into `ScannedTag.raw`. */
+export interface ScannedAttr {
+  /** Lower-case name. */
+  readonly name: string;
+  readonly nameStart: number;
+  readonly nameEnd: number;
+  /** -1 when the attribute has no value. Excludes the quotes. */
+  readonly valueStart: number;
+  readonly valueEnd: number;
+  /** The quote byte (0x22, 0x27) or 0 for an unquoted value. */
+  readonly quote: number;
+}
+
+export interface ScannedTag {
+  /** Lower-case name. */
+  readonly name: string;
+  readonly end: boolean;
+  /** The tag's bytes as Latin-1 text: one character per byte, so it converts back exactly. */
+  readonly raw: string;
+  readonly attrs: readonly ScannedAttr[];
+  readonly selfClosing: boolean;
+}
+
+/** What to do at a reported tag. Bytes are emitted in the order before, tag (or replace), after. */
+export interface TagEdit {
+  before?: Buffer | undefined;
+  replace?: Buffer | undefined;
+  after?: Buffer | undefined;
+  /** For a script start tag: hold the tag and its content, then ask `scriptContent` about it. */
+  holdContent?: boolean;
+  /** Drop everything after this tag until an edit says `resume`. */
+  suppress?: boolean;
+  /** Stop dropping: "before" this tag (it is emitted) or "after" it (it is dropped too). */
+  resume?: "before" | "after";
+}
+
+export interface ScanHandler {
+  /**
+   * Whether tags with this lower-case name are assembled and reported. Called once per tag.
+   * A string means: only if the tag has an attribute of that (lower-case) name.
+   */
+  wants(name: string, end: boolean): boolean | string;
+  startTag(tag: ScannedTag): TagEdit | undefined;
+  endTag(tag: ScannedTag): TagEdit | undefined;
+  /** The content of a script held with `holdContent`: returns bytes to put in place of its start tag, if any. */
+  scriptContent(tag: ScannedTag, content: Buffer): Buffer | undefined;
+  /** While true, the first non-whitespace text outside tags is reported through `text`. */
+  readonly watchText: boolean;
+  /** Non-whitespace text (or a stray '<') is about to be emitted: returns bytes to put before it. */
+  text(): Buffer | undefined;
+  /** End of input: bytes to append. */
+  end(): Buffer | undefined;
+  /** A tag or script was too long to inspect and went out unchanged. */
+  abandoned?(what: string): void;
+}
+
+export interface ScannerLimits {
+  /** The longest tag assembled for the handler; longer ones pass through uninspected. */
+  readonly maxTagBytes: number;
+  /** The longest inline script held for inspection. */
+  readonly maxScriptBytes: number;
+}
+
+export const DEFAULT_LIMITS: ScannerLimits = { maxTagBytes: 64 * 1024, maxScriptBytes: 512 * 1024 };
+
+const SCRIPT = "script";
+const GT_BYTES = Buffer.from(">");
+const COMMENT_CLOSE = Buffer.from("-->");
+const CDATA_CLOSE = Buffer.from("]]>");
+
+interface MutableAttr {
+  name: string;
+  nameStart: number;
+  nameEnd: number;
+  valueStart: number;
+  valueEnd: number;
+  quote: number;
+}
+
+export class HtmlScanner {
+  private state: S = S.Data;
+  private buf: Buffer = Buffer.alloc(0);
+  /** Absolute offset of buf[0] in the stream. */
+  private base = 0;
+  /** Bytes of buf before this index have been emitted (or dropped). */
+  private emitStart = 0;
+  private suppressed = false;
+
+  // Holding: bytes from `holdStartInBuf` (and `holdPieces` from earlier chunks) are kept back.
+  private holding = false;
+  private holdStartInBuf = 0;
+  private holdPieces: Buffer[] = [];
+  private heldBytes = 0;
+
+  // The tag being read.
+  private tagStartAbs = 0;
+  private tagEnd = false;
+  private tagName = "";
+  private namePrefix = "";
+  private nameStartInBuf = 0;
+  private nameUpper = false;
+  private wanted = false;
+  private needle: string | null = null;
+  private needleFound = false;
+  private selfClosing = false;
+  private attrs: MutableAttr[] = [];
+  private attr: MutableAttr | null = null;
+
+  // Raw text and script content.
+  private rawName = "";
+  private matchIdx = 0;
+  private candidateAbs = 0;
+  private doubleIdx = 0;
+  private doubleOk = false;
+  private scriptTag: ScannedTag | null = null;
+  private scriptTagBytes: Buffer | null = null;
+  private scriptContentAbs = 0;
+
+  private cdataIdx = 0;
+  private foreignDepth = 0;
+  private ended = false;
+
+  constructor(
+    private readonly handler: ScanHandler,
+    private readonly out: (chunk: Buffer) => void,
+    private readonly limits: ScannerLimits = DEFAULT_LIMITS,
+  ) {}
+
+  write(chunk: Buffer): void {
+    if (this.ended) throw new Error("write after end");
+    if (chunk.length === 0) return;
+    this.buf = chunk;
+    this.emitStart = 0;
+    if (this.holding) this.holdStartInBuf = 0;
+    if (this.state === S.TagName) this.nameStartInBuf = 0;
+    this.run();
+    if (this.holding) {
+      this.flushTo(this.holdStartInBuf);
+      if (this.holdStartInBuf < chunk.length) {
+        // A copy: the app may reuse its buffer once the write is done.
+        const piece = Buffer.from(chunk.subarray(this.holdStartInBuf));
+        this.holdPieces.push(piece);
+        this.heldBytes += piece.length;
+        this.checkHoldLimit();
+      }
+    } else {
+      this.flushTo(chunk.length);
+    }
+    if (this.state === S.TagName) this.namePrefix += this.nameSlice(chunk.length);
+    this.base += chunk.length;
+    this.emitStart = 0;
+    this.buf = Buffer.alloc(0);
+  }
+
+  /** Ends the input: closes whatever construct was left open, so what the handler appends is not swallowed by it. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const state = this.state;
+    if (this.scriptTag) {
+      // EOF inside a held script: the browser runs what it has.
+      this.resolveScript(this.base, true);
+    } else if (this.holding) {
+      // An unfinished tag is dropped by the browser; put the appended bytes before it.
+      this.suppressed = false;
+      const tail = this.handler.end();
+      if (tail) this.emit(tail);
+      this.releaseHold();
+      return;
+    }
+    // A replaced element left open to the end: what follows the page is not part of it.
+    this.suppressed = false;
+    const tail = this.handler.end();
+    if (!tail) return;
+    // Close whatever was left open, so that the appended markup is not swallowed by it.
+    if (state === S.BogusComment || state === S.MarkupDecl || state === S.MarkupDeclDash || state === S.MarkupDeclCdata) {
+      this.emit(GT_BYTES);
+    } else if (state >= S.CommentStart && state <= S.CommentEndBang) {
+      this.emit(COMMENT_CLOSE);
+    } else if (state >= S.Cdata && state <= S.CdataEnd) {
+      this.emit(CDATA_CLOSE);
+    } else if (state >= S.Raw && state <= S.ScriptDoubleEscapeEnd) {
+      this.emit(Buffer.from(`</${this.rawName}>`));
+    } else if (state === S.AttrValueDq) {
+      this.emit(Buffer.from('">'));
+    } else if (state === S.AttrValueSq) {
+      this.emit(Buffer.from("'>"));
+    } else if (state >= S.TagName && state <= S.SelfClosing) {
+      this.emit(GT_BYTES);
+    }
+    this.emit(tail);
+  }
+
+  /**
+   * Gives up: returns the input bytes not yet emitted, unchanged, in order, and stops.
+   * Used when the handler throws, so the rest of the page goes out as it came.
+   */
+  abort(): Buffer[] {
+    const pieces: Buffer[] = [];
+    const buf = this.buf;
+    if (this.holding) {
+      if (this.holdStartInBuf > this.emitStart) pieces.push(buf.subarray(this.emitStart, this.holdStartInBuf));
+      if (this.scriptTagBytes) pieces.push(this.scriptTagBytes);
+      pieces.push(...this.holdPieces);
+      if (this.holdStartInBuf < buf.length) pieces.push(buf.subarray(this.holdStartInBuf));
+    } else if (this.emitStart < buf.length) {
+      pieces.push(buf.subarray(this.emitStart));
+    }
+    this.ended = true;
+    this.holding = false;
+    this.holdPieces = [];
+    this.scriptTag = null;
+    this.scriptTagBytes = null;
+    this.buf = Buffer.alloc(0);
+    this.emitStart = 0;
+    return pieces.filter((p) => p.length > 0);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Output
+
+  private emit(piece: Buffer): void {
+    if (!this.suppressed && piece.length > 0) this.out(piece);
+  }
+
+  private flushTo(pos: number): void {
+    if (pos > this.emitStart) {
+      if (!this.suppressed) this.out(this.buf.subarray(this.emitStart, pos));
+      this.emitStart = pos;
+    }
+  }
+
+  private beginHold(pos: number): void {
+    this.holding = true;
+    this.holdStartInBuf = pos;
+    this.heldBytes = 0;
+  }
+
+  /** Emits what was held, unchanged, and lets bytes flow again. */
+  private releaseHold(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    if (this.holdPieces.length > 0) {
+      for (const piece of this.holdPieces) this.emit(piece);
+      this.holdPieces = [];
+    }
+    this.heldBytes = 0;
+    // The held part of the current buffer flows with the rest of it.
+  }
+
+  /** The held bytes from the hold start up to `end` (exclusive, in buf) as one buffer. */
+  private heldUpTo(end: number): Buffer {
+    const tail = this.buf.subarray(this.holdStartInBuf, end);
+    if (this.holdPieces.length === 0) return tail;
+    return Buffer.concat([...this.holdPieces, tail]);
+  }
+
+  private checkHoldLimit(): void {
+    if (this.scriptTag) {
+      if (this.heldBytes > this.limits.maxScriptBytes) {
+        // Too long to inspect: send it as it came, and scan the rest as usual.
+        const tagBytes = this.scriptTagBytes!;
+        this.scriptTag = null;
+        this.scriptTagBytes = null;
+        this.emit(tagBytes);
+        this.releaseHold();
+        this.handler.abandoned?.("an inline script longer than the inspection limit");
+      }
+    } else if (this.wanted && this.heldBytes > this.limits.maxTagBytes) {
+      this.wanted = false;
+      this.attr = null;
+      this.releaseHold();
+      this.handler.abandoned?.(`a <${this.tagName}> tag longer than the inspection limit`);
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Tags
+
+  private nameSlice(end: number): string {
+    return this.buf.toString("latin1", this.nameStartInBuf, end);
+  }
+
+  private startName(end: boolean, pos: number): void {
+    this.tagEnd = end;
+    this.namePrefix = "";
+    this.nameStartInBuf = pos;
+    this.nameUpper = false;
+    this.selfClosing = false;
+    this.attrs = [];
+    this.attr = null;
+  }
+
+  private finishName(pos: number): void {
+    let name = this.namePrefix + this.nameSlice(pos);
+    this.namePrefix = "";
+    if (this.nameUpper) name = name.toLowerCase();
+    this.tagName = name;
+    const wants = this.handler.wants(name, this.tagEnd);
+    this.wanted = wants !== false;
+    this.needle = typeof wants === "string" ? wants : null;
+    this.needleFound = false;
+    if (!this.wanted) this.releaseHold();
+  }
+
+  /** Whether an attribute's name is the needle; a name split across chunks counts, to be safe. */
+  private isNeedle(a: MutableAttr): boolean {
+    const needle = this.needle!;
+    if (a.nameEnd - a.nameStart !== needle.length) return false;
+    const start = a.nameStart - this.base;
+    if (start < 0) return true;
+    for (let i = 0; i < needle.length; i++) if ((this.buf[start + i]! | 0x20) !== needle.charCodeAt(i)) return false;
+    return true;
+  }
+
+  private startAttr(pos: number): void {
+    if (!this.wanted || this.tagEnd) return;
+    const abs = this.base + pos;
+    this.attr = { name: "", nameStart: abs, nameEnd: abs, valueStart: -1, valueEnd: -1, quote: 0 };
+    this.attrs.push(this.attr);
+  }
+
+  /** A complete tag ends at buf[gt] ('>'). Returns the state to continue in. */
+  private completeTag(gt: number): S {
+    const name = this.tagName;
+    const isEnd = this.tagEnd;
+    let edit: TagEdit | undefined;
+    let tag: ScannedTag | null = null;
+    let tagBytes: Buffer | null = null;
+    if (this.wanted && this.needle !== null && !this.needleFound) {
+      // Wanted only with an attribute it does not have: it goes out as it came.
+      this.wanted = false;
+      this.releaseHold();
+    }
+    if (this.wanted && this.holding) {
+      tagBytes = this.heldUpTo(gt + 1);
+      const raw = tagBytes.toString("latin1");
+      const start = this.tagStartAbs;
+      const attrs: ScannedAttr[] = this.attrs.map((a) => {
+        const nameStart = a.nameStart - start;
+        const nameEnd = a.nameEnd - start;
+        return {
+          name: raw.slice(nameStart, nameEnd).toLowerCase(),
+          nameStart,
+          nameEnd,
+          valueStart: a.valueStart < 0 ? -1 : a.valueStart - start,
+          valueEnd: a.valueStart < 0 ? -1 : a.valueEnd - start,
+          quote: a.quote,
+        };
+      });
+      tag = { name, end: isEnd, raw, attrs, selfClosing: this.selfClosing };
+      edit = isEnd ? this.handler.endTag(tag) : this.handler.startTag(tag);
+    }
+    if (tagBytes) {
+      this.flushTo(this.holdStartInBuf);
+      this.holding = false;
+      this.holdPieces = [];
+      this.heldBytes = 0;
+      this.emitStart = gt + 1;
+      if (edit?.resume === "before") this.suppressed = false;
+      if (edit?.before) this.emit(edit.before);
+      if (edit?.holdContent && !isEnd && name === SCRIPT && this.foreignDepth === 0) {
+        this.scriptTag = tag;
+        this.scriptTagBytes = Buffer.from(edit.replace ?? tagBytes);
+        this.scriptContentAbs = this.base + gt + 1;
+        this.beginHold(gt + 1);
+      } else {
+        if (!(edit?.resume === "after")) this.emit(edit?.replace ?? tagBytes);
+        if (edit?.after) this.emit(edit.after);
+      }
+      if (edit?.resume === "after") this.suppressed = false;
+      if (edit?.suppress) this.suppressed = true;
+    }
+    this.wanted = false;
+    this.attr = null;
+    // Foreign content: no raw-text elements inside SVG and MathML.
+    if (name === "svg" || name === "math") {
+      if (!isEnd && !this.selfClosing) this.foreignDepth++;
+      else if (isEnd && this.foreignDepth > 0) this.foreignDepth--;
+    }
+    if (isEnd || this.foreignDepth > 0) return S.Data;
+    if (name === SCRIPT) {
+      this.rawName = SCRIPT;
+      return S.ScriptData;
+    }
+    if (RAW_TEXT.has(name)) {
+      this.rawName = name;
+      return S.Raw;
+    }
+    if (name === "plaintext") return S.Plaintext;
+    return S.Data;
+  }
+
+  /** The appropriate end tag of a raw-text element starts at `candidateAbs`. */
+  private rawEndFound(pos: number): void {
+    if (this.scriptTag) this.resolveScript(this.candidateAbs, false);
+    // The end tag continues as an ordinary (unwanted) end tag.
+    this.tagStartAbs = this.candidateAbs;
+    this.tagEnd = true;
+    this.tagName = this.rawName;
+    this.wanted = false;
+    this.selfClosing = false;
+    this.attrs = [];
+    this.attr = null;
+    void pos;
+  }
+
+  /** Emits a held script: its start tag (replaced if the handler says so), then its content up to `endAbs`. */
+  private resolveScript(endAbs: number, atEof: boolean): void {
+    const tag = this.scriptTag!;
+    const tagBytes = this.scriptTagBytes!;
+    this.scriptTag = null;
+    this.scriptTagBytes = null;
+    const all = atEof ? Buffer.concat(this.holdPieces) : this.heldUpTo(this.buf.length);
+    const contentLength = endAbs - this.scriptContentAbs;
+    const content = all.subarray(0, contentLength);
+    const replacement = this.handler.scriptContent(tag, content);
+    this.flushTo(atEof ? this.emitStart : this.holdStartInBuf);
+    this.emit(replacement ?? tagBytes);
+    this.emit(content);
+    this.holding = false;
+    this.holdPieces = [];
+    this.heldBytes = 0;
+    if (!atEof) {
+      // The rest (the start of the end tag) flows from its place in the current buffer, or was held from an earlier one.
+      const restInBuf = endAbs - this.base;
+      if (restInBuf >= 0) {
+        this.emitStart = restInBuf;
+      } else {
+        this.emit(all.subarray(contentLength, all.length - (this.buf.length - this.holdStartInBuf)));
+        this.emitStart = this.holdStartInBuf;
+      }
+    }
+  }
+
+  private textEvent(at: number): void {
+    const before = this.handler.text();
+    if (!before) return;
+    this.flushTo(at);
+    this.emit(before);
+  }
+
+  /** Index of the first non-whitespace byte in [from, to), or -1. A UTF-8 BOM at the start of the stream is not text. */
+  private firstText(from: number, to: number): number {
+    const buf = this.buf;
+    for (let i = from; i < to; i++) {
+      const c = buf[i]!;
+      if (isWs(c)) continue;
+      const abs = this.base + i;
+      if (abs < 3 && (c === 0xef || c === 0xbb || c === 0xbf)) continue;
+      return i;
+    }
+    return -1;
+  }
+
+  // ---------------------------------------------------------------------------
+  // The state machine
+
+  private run(): void {
+    const buf = this.buf;
+    const len = buf.length;
+    let pos = 0;
+    let state = this.state;
+    while (pos < len) {
+      switch (state) {
+        case S.Data: {
+          const lt = buf.indexOf(LT, pos);
+          const stop = lt === -1 ? len : lt;
+          if (this.handler.watchText && !this.suppressed && stop > pos) {
+            const t = this.firstText(pos, stop);
+            if (t !== -1) this.textEvent(t);
+          }
+          if (lt === -1) {
+            pos = len;
+            break;
+          }
+          this.tagStartAbs = this.base + lt;
+          this.beginHold(lt);
+          pos = lt + 1;
+          state = S.TagOpen;
+          break;
+        }
+        case S.TagOpen: {
+          const c = buf[pos]!;
+          if (isAlpha(c)) {
+            this.startName(false, pos);
+            state = S.TagName;
+          } else if (c === SLASH) {
+            pos++;
+            state = S.EndTagOpen;
+          } else if (c === BANG) {
+            this.releaseHold();
+            pos++;
+            state = S.MarkupDecl;
+          } else if (c === QMARK) {
+            this.releaseHold();
+            state = S.BogusComment;
+          } else {
+            // A '<' that starts no tag is text.
+            if (this.handler.watchText && !this.suppressed) {
+              const before = this.handler.text();
+              if (before) {
+                this.flushTo(this.holdStartInBuf);
+                this.emit(before);
+              }
+            }
+            this.releaseHold();
+            state = S.Data;
+          }
+          break;
+        }
+        case S.EndTagOpen: {
+          const c = buf[pos]!;
+          if (isAlpha(c)) {
+            this.startName(true, pos);
+            state = S.TagName;
+          } else if (c === GT) {
+            this.releaseHold();
+            pos++;
+            state = S.Data;
+          } else {
+            this.releaseHold();
+            state = S.BogusComment;
+          }
+          break;
+        }
+        case S.TagName: {
+          let c = 0;
+          while (pos < len) {
+            c = buf[pos]!;
+            if (isWs(c) || c === SLASH || c === GT) break;
+            if (c >= 0x41 && c <= 0x5a) this.nameUpper = true;
+            pos++;
+          }
+          if (pos === len) break;
+          this.finishName(pos);
+          if (c === GT) {
+            state = this.completeTag(pos);
+            pos++;
+          } else if (c === SLASH) {
+            pos++;
+            state = S.SelfClosing;
+          } else {
+            pos++;
+            state = S.BeforeAttrName;
+          }
+          break;
+        }
+        case S.BeforeAttrName: {
+          const c = buf[pos]!;
+          if (isWs(c)) {
+            pos++;
+          } else if (c === SLASH || c === GT) {
+            state = S.AfterAttrName;
+          } else {
+            // '=' here starts a name too (a parse error browsers forgive).
+            this.startAttr(pos);
+            pos++;
+            state = S.AttrName;
+          }
+          break;
+        }
+        case S.AttrName: {
+          while (pos < len) {
+            const c = buf[pos]!;
+            if (isWs(c) || c === SLASH || c === GT || c === EQ) break;
+            pos++;
+          }
+          if (pos === len) break;
+          if (this.attr) {
+            this.attr.nameEnd = this.base + pos;
+            if (this.needle !== null && !this.needleFound) this.needleFound = this.isNeedle(this.attr);
+          }
+          if (buf[pos] === EQ) {
+            pos++;
+            state = S.BeforeAttrValue;
+          } else {
+            state = S.AfterAttrName;
+          }
+          break;
+        }
+        case S.AfterAttrName: {
+          const c = buf[pos]!;
+          if (isWs(c)) {
+            pos++;
+          } else if (c === SLASH) {
+            pos++;
+            state = S.SelfClosing;
+          } else if (c === EQ) {
+            pos++;
+            state = S.BeforeAttrValue;
+          } else if (c === GT) {
+            state = this.completeTag(pos);
+            pos++;
+          } else {
+            this.startAttr(pos);
+            pos++;
+            state = S.AttrName;
+          }
+          break;
+        }
+        case S.BeforeAttrValue: {
+          const c = buf[pos]!;
+          if (isWs(c)) {
+            pos++;
+          } else if (c === DQ || c === SQ) {
+            if (this.attr) {
+              this.attr.quote = c;
+              this.attr.valueStart = this.base + pos + 1;
+            }
+            pos++;
+            state = c === DQ ? S.AttrValueDq : S.AttrValueSq;
+          } else if (c === GT) {
+            state = this.completeTag(pos);
+            pos++;
+          } else {
+            if (this.attr) {
+              this.attr.quote = 0;
+              this.attr.valueStart = this.base + pos;
+            }
+            state = S.AttrValueUnq;
+          }
+          break;
+        }
+        case S.AttrValueDq:
+        case S.AttrValueSq: {
+          const q = buf.indexOf(state === S.AttrValueDq ? DQ : SQ, pos);
+          if (q === -1) {
+            pos = len;
+            break;
+          }
+          if (this.attr) this.attr.valueEnd = this.base + q;
+          pos = q + 1;
+          state = S.AfterAttrValueQuoted;
+          break;
+        }
+        case S.AttrValueUnq: {
+          while (pos < len) {
+            const c = buf[pos]!;
+            if (isWs(c) || c === GT) break;
+            pos++;
+          }
+          if (pos === len) break;
+          if (this.attr) this.attr.valueEnd = this.base + pos;
+          if (buf[pos] === GT) {
+            state = this.completeTag(pos);
+          } else {
+            state = S.BeforeAttrName;
+          }
+          pos++;
+          break;
+        }
+        case S.AfterAttrValueQuoted: {
+          const c = buf[pos]!;
+          if (isWs(c)) {
+            pos++;
+            state = S.BeforeAttrName;
+          } else if (c === SLASH) {
+            pos++;
+            state = S.SelfClosing;
+          } else if (c === GT) {
+            state = this.completeTag(pos);
+            pos++;
+          } else {
+            state = S.BeforeAttrName;
+          }
+          break;
+        }
+        case S.SelfClosing: {
+          if (buf[pos] === GT) {
+            this.selfClosing = true;
+            state = this.completeTag(pos);
+            pos++;
+          } else {
+            state = S.BeforeAttrName;
+          }
+          break;
+        }
+        case S.MarkupDecl: {
+          const c = buf[pos]!;
+          if (c === DASH) {
+            pos++;
+            state = S.MarkupDeclDash;
+          } else if (c === LBRACKET && this.foreignDepth > 0) {
+            pos++;
+            this.cdataIdx = 1;
+            state = S.MarkupDeclCdata;
+          } else {
+            // <!DOCTYPE …> and anything else end at the first '>' for our purpose.
+            state = S.BogusComment;
+          }
+          break;
+        }
+        case S.MarkupDeclDash: {
+          if (buf[pos] === DASH) {
+            pos++;
+            state = S.CommentStart;
+          } else {
+            state = S.BogusComment;
+          }
+          break;
+        }
+        case S.MarkupDeclCdata: {
+          if (buf[pos] === "[CDATA["[this.cdataIdx]!.charCodeAt(0)) {
+            pos++;
+            if (++this.cdataIdx === 7) state = S.Cdata;
+          } else {
+            state = S.BogusComment;
+          }
+          break;
+        }
+        case S.BogusComment: {
+          const gt = buf.indexOf(GT, pos);
+          if (gt === -1) {
+            pos = len;
+          } else {
+            pos = gt + 1;
+            state = S.Data;
+          }
+          break;
+        }
+        case S.CommentStart: {
+          const c = buf[pos]!;
+          if (c === DASH) {
+            pos++;
+            state = S.CommentStartDash;
+          } else if (c === GT) {
+            pos++;
+            state = S.Data;
+          } else {
+            state = S.Comment;
+          }
+          break;
+        }
+        case S.CommentStartDash: {
+          const c = buf[pos]!;
+          if (c === DASH) {
+            pos++;
+            state = S.CommentEnd;
+          } else if (c === GT) {
+            pos++;
+            state = S.Data;
+          } else {
+            state = S.Comment;
+          }
+          break;
+        }
+        case S.Comment: {
+          const d = buf.indexOf(DASH, pos);
+          if (d === -1) {
+            pos = len;
+          } else {
+            pos = d + 1;
+            state = S.CommentEndDash;
+          }
+          break;
+        }
+        case S.CommentEndDash: {
+          if (buf[pos] === DASH) {
+            pos++;
+            state = S.CommentEnd;
+          } else {
+            state = S.Comment;
+          }
+          break;
+        }
+        case S.CommentEnd: {
+          const c = buf[pos]!;
+          if (c === GT) {
+            pos++;
+            state = S.Data;
+          } else if (c === BANG) {
+            pos++;
+            state = S.CommentEndBang;
+          } else if (c === DASH) {
+            pos++;
+          } else {
+            state = S.Comment;
+          }
+          break;
+        }
+        case S.CommentEndBang: {
+          const c = buf[pos]!;
+          if (c === DASH) {
+            pos++;
+            state = S.CommentEndDash;
+          } else if (c === GT) {
+            pos++;
+            state = S.Data;
+          } else {
+            state = S.Comment;
+          }
+          break;
+        }
+        case S.Cdata: {
+          const b = buf.indexOf(RBRACKET, pos);
+          if (b === -1) {
+            pos = len;
+          } else {
+            pos = b + 1;
+            state = S.CdataBracket;
+          }
+          break;
+        }
+        case S.CdataBracket: {
+          if (buf[pos] === RBRACKET) {
+            pos++;
+            state = S.CdataEnd;
+          } else {
+            state = S.Cdata;
+          }
+          break;
+        }
+        case S.CdataEnd: {
+          const c = buf[pos]!;
+          if (c === GT) {
+            pos++;
+            state = S.Data;
+          } else if (c === RBRACKET) {
+            pos++;
+          } else {
+            state = S.Cdata;
+          }
+          break;
+        }
+        case S.Raw:
+        case S.ScriptData: {
+          const lt = buf.indexOf(LT, pos);
+          if (lt === -1) {
+            pos = len;
+            break;
+          }
+          this.candidateAbs = this.base + lt;
+          pos = lt + 1;
+          state = state === S.Raw ? S.RawLt : S.ScriptLt;
+          break;
+        }
+        case S.RawLt: {
+          if (buf[pos] === SLASH) {
+            pos++;
+            this.matchIdx = 0;
+            state = S.RawEndName;
+          } else {
+            state = S.Raw;
+          }
+          break;
+        }
+        case S.ScriptLt: {
+          const c = buf[pos]!;
+          if (c === SLASH) {
+            pos++;
+            this.matchIdx = 0;
+            state = S.ScriptEndName;
+          } else if (c === BANG) {
+            pos++;
+            state = S.ScriptEscapeStart;
+          } else {
+            state = S.ScriptData;
+          }
+          break;
+        }
+        case S.RawEndName:
+        case S.ScriptEndName:
+        case S.ScriptEscapedEndName: {
+          const c = buf[pos]!;
+          const name = this.rawName;
+          const back = state === S.RawEndName ? S.Raw : state === S.ScriptEndName ? S.ScriptData : S.ScriptEscaped;
+          if (this.matchIdx < name.length) {
+            if ((c | 0x20) === name.charCodeAt(this.matchIdx) && isAlpha(c)) {
+              this.matchIdx++;
+              pos++;
+            } else {
+              state = back;
+            }
+          } else if (isWs(c) || c === SLASH || c === GT) {
+            this.rawEndFound(pos);
+            if (c === GT) {
+              state = this.completeTag(pos);
+              pos++;
+            } else if (c === SLASH) {
+              pos++;
+              state = S.SelfClosing;
+            } else {
+              pos++;
+              state = S.BeforeAttrName;
+            }
+          } else {
+            state = back;
+          }
+          break;
+        }
+        case S.ScriptEscapeStart: {
+          if (buf[pos] === DASH) {
+            pos++;
+            state = S.ScriptEscapeStartDash;
+          } else {
+            state = S.ScriptData;
+          }
+          break;
+        }
+        case S.ScriptEscapeStartDash: {
+          if (buf[pos] === DASH) {
+            pos++;
+            state = S.ScriptEscapedDashDash;
+          } else {
+            state = S.ScriptData;
+          }
+          break;
+        }
+        case S.ScriptEscaped:
+        case S.ScriptEscapedDash:
+        case S.ScriptEscapedDashDash: {
+          const c = buf[pos]!;
+          if (c === DASH) {
+            pos++;
+            state = state === S.ScriptEscaped ? S.ScriptEscapedDash : S.ScriptEscapedDashDash;
+          } else if (c === LT) {
+            this.candidateAbs = this.base + pos;
+            pos++;
+            state = S.ScriptEscapedLt;
+          } else if (c === GT && state === S.ScriptEscapedDashDash) {
+            pos++;
+            state = S.ScriptData;
+          } else {
+            pos++;
+            state = S.ScriptEscaped;
+          }
+          break;
+        }
+        case S.ScriptEscapedLt: {
+          const c = buf[pos]!;
+          if (c === SLASH) {
+            pos++;
+            this.matchIdx = 0;
+            state = S.ScriptEscapedEndName;
+          } else if (isAlpha(c)) {
+            this.doubleIdx = 0;
+            this.doubleOk = true;
+            state = S.ScriptDoubleEscapeStart;
+          } else {
+            state = S.ScriptEscaped;
+          }
+          break;
+        }
+        case S.ScriptDoubleEscapeStart:
+        case S.ScriptDoubleEscapeEnd: {
+          const c = buf[pos]!;
+          const start = state === S.ScriptDoubleEscapeStart;
+          if (isWs(c) || c === SLASH || c === GT) {
+            const isScript = this.doubleOk && this.doubleIdx === SCRIPT.length;
+            pos++;
+            if (start) state = isScript ? S.ScriptDoubleEscaped : S.ScriptEscaped;
+            else state = isScript ? S.ScriptEscaped : S.ScriptDoubleEscaped;
+          } else if (isAlpha(c)) {
+            if (this.doubleIdx >= SCRIPT.length || (c | 0x20) !== SCRIPT.charCodeAt(this.doubleIdx)) this.doubleOk = false;
+            this.doubleIdx++;
+            pos++;
+          } else {
+            state = start ? S.ScriptEscaped : S.ScriptDoubleEscaped;
+          }
+          break;
+        }
+        case S.ScriptDoubleEscaped:
+        case S.ScriptDoubleEscapedDash:
+        case S.ScriptDoubleEscapedDashDash: {
+          const c = buf[pos]!;
+          if (c === DASH) {
+            pos++;
+            state = state === S.ScriptDoubleEscaped ? S.ScriptDoubleEscapedDash : S.ScriptDoubleEscapedDashDash;
+          } else if (c === LT) {
+            pos++;
+            state = S.ScriptDoubleEscapedLt;
+          } else if (c === GT && state === S.ScriptDoubleEscapedDashDash) {
+            pos++;
+            state = S.ScriptData;
+          } else {
+            pos++;
+            state = S.ScriptDoubleEscaped;
+          }
+          break;
+        }
+        case S.ScriptDoubleEscapedLt: {
+          if (buf[pos] === SLASH) {
+            pos++;
+            this.doubleIdx = 0;
+            this.doubleOk = true;
+            state = S.ScriptDoubleEscapeEnd;
+          } else {
+            state = S.ScriptDoubleEscaped;
+          }
+          break;
+        }
+        case S.Plaintext: {
+          pos = len;
+          break;
+        }
+      }
+    }
+    this.state = state;
+  }
+}

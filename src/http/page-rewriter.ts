@@ -1,0 +1,290 @@
+import type { RenderedNotice } from "../actions/notice.js";
+import { selectorMatches, type SimpleSelector } from "../actions/notice-selector.js";
+import type { TrackerMatcher } from "../actions/trackers/matcher.js";
+import { attrValue, firstAttr, isExecutableScript, neutralizeInlineScript, neutralizeTag, TRACKER_ELEMENTS } from "../actions/trackers/neutralize.js";
+import { inlineScriptTracker } from "../actions/trackers/snippets.js";
+import type { NoticePlacement } from "../rules/actions.js";
+import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
+import type { ScanHandler, ScannedTag, TagEdit } from "./html-scanner.js";
+
+export interface PlannedNotice {
+  readonly rule: string;
+  readonly placement: NoticePlacement;
+  readonly selector: SimpleSelector | null;
+  /** Rendered for its placement. */
+  readonly rendered: RenderedNotice;
+  /** Rendered to stick to the bottom of the viewport: where a selector that matched nothing puts it. */
+  readonly fallback: RenderedNotice;
+}
+
+/** Everything one response's rewrite does, decided before the first byte. */
+export interface PagePlan {
+  /** Scripts to run first in <head> (guard, consent defaults), ASCII. */
+  readonly head: Buffer | null;
+  readonly notices: readonly PlannedNotice[];
+  readonly trackers: TrackerMatcher | null;
+}
+
+/** What happened while rewriting one page. */
+export interface RewriteStats {
+  changed: boolean;
+  trackersNeutralized: number;
+  notes: string[];
+}
+
+/** Elements that belong in <head>: they do not start the body when it has no tag. */
+const HEAD_ELEMENTS = new Set(["html", "head", "title", "base", "meta", "link", "script", "style", "noscript", "template", "basefont", "bgsound"]);
+/** What the head scripts may go after: nothing in these loads or runs anything. */
+const BEFORE_HEAD_SCRIPTS = new Set(["html", "head", "title", "base", "meta"]);
+/** Elements a selector never places a notice in: not rendered, or their content is text. */
+const NOT_A_PLACE = new Set(["html", "head", "title", "base", "meta", "link", "script", "style", "noscript", "template", "textarea", "xmp", "iframe", "noembed", "noframes", "plaintext"]);
+const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]);
+
+interface SelectorState {
+  readonly notice: PlannedNotice;
+  phase: "pending" | "inside" | "done";
+  /** Nesting of same-name elements inside the matched one, and its name. */
+  depth: number;
+  matchedName: string;
+}
+
+function concat(parts: Buffer[]): Buffer | undefined {
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+/** Carries out a PagePlan as the scanner reports tags. */
+export class PageRewriter implements ScanHandler {
+  private headPending: boolean;
+  private bodyStarted = false;
+  private bodyStartPending: PlannedNotice[];
+  private bodyEndPending: PlannedNotice[];
+  private readonly selectors: SelectorState[];
+  /** Inside <noscript> or <template>: nothing placed there would be seen. */
+  private inert = 0;
+  private metaMode: CharsetMode | null = null;
+
+  constructor(
+    private readonly plan: PagePlan,
+    /** From a byte order mark or the Content-Type header; null when neither says. */
+    private readonly declared: CharsetMode | null,
+    readonly stats: RewriteStats,
+  ) {
+    this.headPending = plan.head !== null;
+    this.bodyStartPending = plan.notices.filter((n) => n.placement.at === "body-start");
+    this.bodyEndPending = plan.notices.filter((n) => n.placement.at === "body-end");
+    this.selectors = plan.notices.filter((n) => n.placement.at === "selector" && n.selector).map((notice): SelectorState => ({ notice, phase: "pending", depth: 0, matchedName: "" }));
+  }
+
+  get watchText(): boolean {
+    return this.inert === 0 && (this.headPending || (!this.bodyStarted && this.bodyStartPending.length > 0));
+  }
+
+  private get mode(): CharsetMode {
+    return this.declared ?? this.metaMode ?? "ascii";
+  }
+
+  private bytes(n: RenderedNotice): Buffer {
+    this.stats.changed = true;
+    return this.mode === "utf8" ? n.utf8 : n.ascii;
+  }
+
+  private takeHead(parts: Buffer[]): void {
+    if (!this.headPending) return;
+    this.headPending = false;
+    this.stats.changed = true;
+    parts.push(this.plan.head!);
+  }
+
+  private startBody(parts: Buffer[]): void {
+    this.bodyStarted = true;
+    for (const n of this.bodyStartPending) parts.push(this.bytes(n.rendered));
+    this.bodyStartPending = [];
+  }
+
+  private selectorFallback(parts: Buffer[]): void {
+    for (const s of this.selectors) {
+      if (s.phase === "done") continue;
+      if (s.phase === "pending") {
+        this.stats.notes.push(`notice ${s.notice.rule}: no element matches "${s.notice.selector!.source}"; placed at the end of <body>`);
+        parts.push(this.bytes(s.notice.fallback));
+      } else if (s.notice.placement.at === "selector" && s.notice.placement.mode === "append") {
+        parts.push(this.bytes(s.notice.rendered));
+      }
+      s.phase = "done";
+    }
+  }
+
+  private endBody(parts: Buffer[]): void {
+    this.selectorFallback(parts);
+    for (const n of this.bodyEndPending) parts.push(this.bytes(n.rendered));
+    this.bodyEndPending = [];
+  }
+
+  wants(name: string, end: boolean): boolean | string {
+    if (end) {
+      if (name === "body" || name === "html" || name === "head" || name === "br" || name === "noscript" || name === "template") return true;
+    } else {
+      if (this.headPending || !this.bodyStarted) return true;
+      if (name === "noscript" || name === "template" || name === "body") return true;
+    }
+    for (const s of this.selectors) {
+      if (s.phase === "done") continue;
+      const tag = s.notice.selector!.tag;
+      if (s.phase === "inside" ? s.matchedName === name : !end && (tag === null || tag === name)) return true;
+    }
+    if (!end && this.plan.trackers && TRACKER_ELEMENTS.has(name)) {
+      // Links matter only for their ping, which few have: the rest are not even assembled.
+      return name === "a" || name === "area" ? "ping" : true;
+    }
+    return false;
+  }
+
+  startTag(tag: ScannedTag): TagEdit | undefined {
+    const name = tag.name;
+    const before: Buffer[] = [];
+    const after: Buffer[] = [];
+    let replace: Buffer | undefined;
+    let holdContent = false;
+    let suppress = false;
+    if (name === "meta") this.readMeta(tag);
+    if (this.inert === 0) {
+      if (this.headPending && (!BEFORE_HEAD_SCRIPTS.has(name) || (name === "meta" && this.isCspMeta(tag)))) this.takeHead(before);
+      if (!this.bodyStarted) {
+        if (name === "body") this.startBody(after);
+        else if (!HEAD_ELEMENTS.has(name) && name !== "frameset") this.startBody(before);
+      }
+      for (const s of this.selectors) {
+        if (s.phase === "inside") {
+          if (s.matchedName === name && !VOID.has(name)) s.depth++;
+          continue;
+        }
+        if (s.phase !== "pending" || NOT_A_PLACE.has(name) || !this.matches(s.notice.selector!, tag)) continue;
+        const placement = s.notice.placement;
+        if (placement.at !== "selector") continue;
+        const bytes = this.bytes(s.notice.rendered);
+        if (placement.mode === "replace") {
+          replace = bytes;
+          if (VOID.has(name)) s.phase = "done";
+          else {
+            suppress = true;
+            s.phase = "inside";
+            s.depth = 0;
+            s.matchedName = name;
+          }
+        } else if (placement.mode === "prepend" || VOID.has(name)) {
+          after.push(bytes);
+          s.phase = "done";
+        } else {
+          s.phase = "inside";
+          s.depth = 0;
+          s.matchedName = name;
+        }
+      }
+    }
+    if ((name === "noscript" || name === "template") && !tag.selfClosing) this.inert++;
+    const trackers = this.plan.trackers;
+    if (trackers && TRACKER_ELEMENTS.has(name) && replace === undefined) {
+      const neutral = neutralizeTag(tag, trackers);
+      if (neutral) {
+        replace = Buffer.from(neutral.raw, "latin1");
+        this.stats.trackersNeutralized++;
+        this.stats.changed = true;
+      } else if (name === "script" && !firstAttr(tag, "src") && isExecutableScript(tag)) {
+        holdContent = true;
+      }
+    }
+    if (before.length === 0 && after.length === 0 && replace === undefined && !holdContent) return undefined;
+    return { before: concat(before), after: concat(after), replace, holdContent, suppress };
+  }
+
+  endTag(tag: ScannedTag): TagEdit | undefined {
+    const name = tag.name;
+    if (name === "noscript" || name === "template") {
+      if (this.inert > 0) this.inert--;
+      return undefined;
+    }
+    if (this.inert > 0) return undefined;
+    const before: Buffer[] = [];
+    let resume: TagEdit["resume"];
+    const closesBody = name === "body" || name === "html";
+    for (const s of this.selectors) {
+      if (s.phase !== "inside") continue;
+      const matched = s.matchedName;
+      if (matched === name && s.depth > 0) {
+        s.depth--;
+        continue;
+      }
+      if (matched !== name && !closesBody) continue;
+      const placement = s.notice.placement;
+      if (placement.at === "selector" && placement.mode === "replace") resume = matched === name ? "after" : "before";
+      else before.push(this.bytes(s.notice.rendered));
+      s.phase = "done";
+    }
+    if (this.headPending && (name === "head" || closesBody || name === "br")) this.takeHead(before);
+    if (!this.bodyStarted && (closesBody || name === "br")) this.startBody(before);
+    if (closesBody) this.endBody(before);
+    if (before.length === 0 && resume === undefined) return undefined;
+    return { before: concat(before), resume };
+  }
+
+  scriptContent(tag: ScannedTag, content: Buffer): Buffer | undefined {
+    const trackers = this.plan.trackers;
+    if (!trackers || content.length === 0) return undefined;
+    const vendor = inlineScriptTracker(content.toString("latin1"), trackers);
+    if (!vendor) return undefined;
+    this.stats.trackersNeutralized++;
+    this.stats.changed = true;
+    return Buffer.from(neutralizeInlineScript(tag, vendor), "latin1");
+  }
+
+  text(): Buffer | undefined {
+    const before: Buffer[] = [];
+    this.takeHead(before);
+    if (!this.bodyStarted) this.startBody(before);
+    return concat(before);
+  }
+
+  end(): Buffer | undefined {
+    const parts: Buffer[] = [];
+    this.takeHead(parts);
+    if (!this.bodyStarted) this.startBody(parts);
+    this.endBody(parts);
+    return concat(parts);
+  }
+
+  abandoned(what: string): void {
+    this.stats.notes.push(`${what} went out uninspected`);
+  }
+
+  private matches(selector: SimpleSelector, tag: ScannedTag): boolean {
+    return selectorMatches(selector, {
+      name: tag.name,
+      attr: (n) => {
+        const a = firstAttr(tag, n);
+        return a ? attrValue(tag, a) : null;
+      },
+    });
+  }
+
+  private isCspMeta(tag: ScannedTag): boolean {
+    const equiv = firstAttr(tag, "http-equiv");
+    return equiv !== undefined && attrValue(tag, equiv).trim().toLowerCase() === "content-security-policy";
+  }
+
+  private readMeta(tag: ScannedTag): void {
+    if (this.metaMode !== null) return;
+    let label: string | null = null;
+    const charset = firstAttr(tag, "charset");
+    if (charset) label = attrValue(tag, charset);
+    else {
+      const equiv = firstAttr(tag, "http-equiv");
+      const content = firstAttr(tag, "content");
+      if (equiv && content && attrValue(tag, equiv).trim().toLowerCase() === "content-type") label = metaContentCharset(attrValue(tag, content));
+    }
+    if (label === null || label.trim() === "") return;
+    const mode = charsetMode(label);
+    // A <meta> that names UTF-16 means UTF-8 to a browser (the bytes were readable as ASCII to get here).
+    this.metaMode = mode === "unsupported" ? (/^\s*utf-?16/i.test(label) ? "utf8" : "ascii") : mode;
+  }
+}
