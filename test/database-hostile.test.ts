@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import express from "express";
 import { DECISION_HEADER, geoCompliance, GeoIpError, type GeoComplianceOptions } from "../src/index.js";
 import { shippedRulesDir } from "../src/package-root.js";
+import { DatabaseSource } from "../src/region/database-watch.js";
 import { GeoIpDatabase } from "../src/region/geoip.js";
 import { cityRecord, corruptMmdb, writeMmdb, type MmdbEntry } from "./support/mmdb-writer.js";
 import { ARTICLE, countNotices } from "./support/pages.js";
@@ -157,6 +158,27 @@ describe("hostile GeoIP databases", () => {
     expect(after.length).to.be.greaterThan(0);
     for (const r of after) expect(countNotices(r.body), `${r.ip} under the new file`).to.equal(1);
     expect(s.log.decisions().filter((l) => l.status !== 200)).to.deep.equal([]);
+  });
+
+  it("beside a file that never stops changing (a log in the same folder), a replaced database is still swapped in", async function () {
+    this.timeout(10_000);
+    const dir = tempDir();
+    const path = join(dir, "GeoIP2-City.mmdb");
+    writeFileSync(path, cityDb());
+    const events: string[] = [];
+    const source = new DatabaseSource(path, { watch: true, settleMs: 100, log: { lifecycle: (event) => void events.push(event) } });
+    source.start();
+    const busy = join(dir, "decisions.jsonl");
+    const writer = setInterval(() => appendFileSync(busy, "a line\n"), 10);
+    try {
+      await new Promise((r) => setTimeout(r, 150));
+      replaceAtomically(path, movedDb());
+      await until("the swap", () => events.includes("database-swapped"), 3000);
+      expect(source.current.lookup(IP.berlin)).to.deep.equal({ country: "UA", subdivision: "UA-43" });
+    } finally {
+      clearInterval(writer);
+      source.close();
+    }
   });
 
   describe("a database that fails lookups past the checks made when it is opened", () => {
