@@ -10,7 +10,7 @@ import type { ResolvedOptions } from "./options.js";
 import { shippedRulesDir } from "./package-root.js";
 import { compileTrust } from "./region/client-address.js";
 import { DatabaseSource } from "./region/database-watch.js";
-import { defaultDatabasePath } from "./region/geoip.js";
+import { defaultDatabasePath, type GeoIpDatabase } from "./region/geoip.js";
 import { RegionResolver } from "./region/resolve.js";
 import { RuleStore } from "./rules/store.js";
 
@@ -53,6 +53,7 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
   c.register(TOKENS.database, { useFactory: (dc) => dc.resolve<DatabaseSource>(TOKENS.databaseSource).current });
   c.register(TOKENS.resolver, {
     useFactory: instanceCachingFactory((dc) => {
+      const lookupFailed = new WeakSet<GeoIpDatabase>();
       const source = dc.resolve<DatabaseSource>(TOKENS.databaseSource);
       return new RegionResolver({
         trust: compileTrust(options.trustProxy),
@@ -62,6 +63,12 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
         preview: options.preview,
         clock: options.clock,
         cacheSize: options.geoipCacheSize,
+        // Once per database: a damaged file fails the same way for many readers.
+        onLookupError: (error, database) => {
+          if (lookupFailed.has(database)) return;
+          lookupFailed.add(database);
+          dc.resolve<DecisionSink>(TOKENS.decisionLog).lifecycle("database-lookup-failed", { file: database.file, database_type: database.databaseType, built_at: database.buildEpoch.toISOString(), error: error.message });
+        },
       });
     }),
   });

@@ -1,11 +1,15 @@
 import { expect } from "chai";
-import { copyFileSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { geoCompliance } from "../src/index.js";
+import { isDeepStrictEqual } from "node:util";
+import express from "express";
+import { DECISION_HEADER, geoCompliance } from "../src/index.js";
 import { formatProblem, RuleLoadError } from "../src/rules/errors.js";
-import { MAX_RULE_FILE_BYTES, readRuleSources } from "../src/rules/load.js";
+import { displayName, MAX_RULE_FILE_BYTES, readRuleSources } from "../src/rules/load.js";
 import { packageRoot } from "../src/package-root.js";
+import { countNotices } from "./support/pages.js";
 import { file, rule, ruleDir } from "./support/rule-sets.js";
+import { listen, MemoryLog } from "./support/server.js";
 
 /**
  * The corpus: each broken file starts with `# expect: LINE:COL: MESSAGE` lines, one per problem it
@@ -76,6 +80,14 @@ describe("hostile rule files", () => {
     expect(refused(`rules:\n  ${"- ".repeat(100_000)}x\n`)[0]).to.match(/^h\.yaml:2:129: the file is nested/);
   });
 
+  it("accepts a rule file written as one line of JSON: many keys on a line inside brackets are not depth", () => {
+    const languages = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`, { title: "T", text: "t" }]));
+    const json = { rules: [{ id: "json", title: "J", basis: { text: "A law" }, regions: { countries: ["RU"] }, actions: { notice: { defaultLanguage: "xaa", languages } } }] };
+    expect(readRuleSources([{ file: "j.yaml", bytes: Buffer.from(JSON.stringify(json)) }]).rules.map((r) => r.spec.id)).to.deep.equal(["json"]);
+    // Brackets still count, on one line or many.
+    expect(refused(`rules: [${"{a: ".repeat(70)}1${"}".repeat(70)}]\n`)[0]).to.match(/^h\.yaml:1:\d+: the file is nested more than 64 levels/);
+  });
+
   it("refuses a multi-byte character cut short, at its line and column", () => {
     const cut = Buffer.concat([Buffer.from("rules:\n  - id: \u0436"), Buffer.from([0xd0]), Buffer.from("\n")]);
     expect(refused(cut)).to.deep.equal(["h.yaml:2:10: byte 0xD0 is not UTF-8 text; the file was probably saved in another encoding (such as Windows-1252 or KOI8-R): save it as UTF-8"]);
@@ -117,3 +129,99 @@ describe("hostile rule files", () => {
     }
   });
 });
+
+describe("the corpus against a running middleware", () => {
+  /** The case's expected problems, with its file names changed to where its files were put. */
+  function expectedAt(c: Case, where: (file: string) => string): string[] {
+    const pattern = new RegExp(c.files.map((f) => f.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+    return c.expected.map((e) => e.replace(pattern, (n) => where(n)));
+  }
+
+  it("every case, one file or several, stops start-up with its messages and positions", () => {
+    const good = ruleDir({ "good.yaml": file(rule("good", "    regions: { countries: [RU] }\n    actions: { gpc: true }\n")) });
+    for (const c of cases()) {
+      const expected = expectedAt(c, (f) => displayName(join(CORPUS, f)));
+      let error: unknown;
+      try {
+        geoCompliance({ rules: [good, join(CORPUS, c.name)], decisionLog: false, watch: false });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, c.name).to.be.instanceOf(RuleLoadError);
+      expect((error as RuleLoadError).problems.map(formatProblem), c.name).to.deep.equal(expected);
+      // The message a start-up failure prints carries every position too.
+      for (const line of expected) expect((error as Error).message, c.name).to.contain(line);
+    }
+  });
+
+  it("every case dropped into the watched folder is rejected with its positions in the log, and requests meanwhile get the last good revision", async function () {
+    this.timeout(60_000);
+    const marker = (m: string): string =>
+      file(rule("ru", `    regions: { countries: [RU] }\n    actions:\n      notice:\n        defaultLanguage: en\n        languages:\n          en: { title: Warning, text: "text ${m}" }\n`));
+    const dir = ruleDir({ "good.yaml": marker("good") });
+    const log = new MemoryLog();
+    const compliance = geoCompliance({ rules: dir, trustProxy: "loopback", decisionLog: { destination: log } });
+    const good = compliance.status().revision;
+    const app = express();
+    app.use(compliance);
+    app.get("/", (_req, res) => {
+      res.type("html");
+      res.write("<!doctype html><html><head><title>t</title></head>");
+      setTimeout(() => res.end("<body><p>story</p></body></html>"), 1);
+    });
+    const server = await listen(app);
+    const served: Array<{ id: string; status: number; body: string }> = [];
+    let stop = false;
+    const worker = async (): Promise<void> => {
+      while (!stop) {
+        const res = await fetch(`${server.url}/`, { headers: { "X-Forwarded-For": "77.88.8.8" } });
+        served.push({ id: res.headers.get(DECISION_HEADER) ?? "", status: res.status, body: await res.text() });
+      }
+    };
+    const workers = Array.from({ length: 3 }, () => worker());
+    const rejected = (): Array<Record<string, unknown>> => log.lines.filter((l) => l.type === "lifecycle" && l.event === "rules-rejected");
+    try {
+      let previous: string[] = [];
+      for (const c of cases()) {
+        const target = (f: string): string => join(dir, `zz-${f.replace("/", "-")}`);
+        const expected = expectedAt(c, (f) => displayName(target(f)));
+        const before = rejected().length;
+        // The last case's files go in the same burst as this one's arrive: one reload sees only this case.
+        for (const old of previous) rmSync(old, { force: true });
+        for (const f of c.files) writeFileSync(target(f.file), f.bytes);
+        previous = c.files.map((f) => target(f.file));
+        // A late event of the case before may come first; wait for this case's own.
+        const mine = (): Array<Record<string, unknown>> => rejected().slice(before).filter((e) => isDeepStrictEqual(e.problems, expected));
+        await until(`the rejection of ${c.name}`, () => mine().length > 0).catch(() => {
+          expect(rejected().at(-1)?.problems, c.name).to.deep.equal(expected);
+        });
+        expect(mine()[0], c.name).to.include({ trigger: "watch", revision: good });
+        expect(compliance.status().revision, c.name).to.equal(good);
+      }
+      for (const old of previous) rmSync(old, { force: true });
+      await until("recovery", () => compliance.status().lastError === null);
+    } finally {
+      stop = true;
+      await Promise.all(workers);
+      await server.close();
+    }
+    await compliance.close();
+    expect(served.length, "requests served during the changes").to.be.at.least(cases().length);
+    const lines = new Map(log.decisions().map((l) => [l.decision_id, l]));
+    for (const r of served) {
+      expect(r.status).to.equal(200);
+      expect(countNotices(r.body)).to.equal(1);
+      expect(r.body).to.contain("text good");
+      expect(lines.get(r.id)?.revision, "the log line of every response names the good revision").to.equal(good);
+    }
+    expect(compliance.status().revision).to.equal(good);
+  });
+});
+
+async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -74,6 +74,7 @@ export class DecisionLog implements DecisionSink, Flushable {
   private readonly settings: LineSettings;
   private readonly sampleRate: number;
   private sampledOut = 0;
+  private metricsFailed = false;
   private inflight = 0;
   private closing: Promise<void> | null = null;
 
@@ -113,7 +114,18 @@ export class DecisionLog implements DecisionSink, Flushable {
 
   write(record: DecisionRecord): void {
     if (this.inflight > 0) this.inflight--;
-    this.metrics?.observe(record);
+    // Called when a response finishes, from its event listener: a throw here would end the process.
+    // Counting comes second to the line, so a metrics failure is reported once and costs nothing else.
+    if (this.metrics) {
+      try {
+        this.metrics.observe(record);
+      } catch (error) {
+        if (!this.metricsFailed) {
+          this.metricsFailed = true;
+          this.lifecycle("metrics-failed", { error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    }
     if (!this.logger) return;
     let rate: number | undefined;
     if (record.decision.matched.length === 0 && this.sampleRate < 1) {
@@ -123,7 +135,11 @@ export class DecisionLog implements DecisionSink, Flushable {
       }
       rate = this.sampleRate;
     }
-    this.logger.info(decisionLine(record, this.settings, rate));
+    try {
+      this.logger.info(decisionLine(record, this.settings, rate));
+    } catch (error) {
+      this.output?.lose(`a decision line could not be written: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   lifecycle(event: string, fields: Record<string, unknown> = {}): void {

@@ -222,7 +222,8 @@ export class LineOutput {
     }
   }
 
-  private lose(reason: string): void {
+  /** A line that never reached the destination: counted as failed, with why. */
+  lose(reason: string): void {
     this.failed++;
     this.setError(reason);
   }

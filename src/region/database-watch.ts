@@ -33,6 +33,8 @@ function describe(db: GeoIpDatabase): Record<string, unknown> {
 export class DatabaseSource {
   private db: GeoIpDatabase;
   private signature: string;
+  /** The file's signature at the last directory event, to tell its own changes from its neighbours'. */
+  private lastSeen: string;
   private watcher: FSWatcher | null = null;
   private polling: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -45,6 +47,7 @@ export class DatabaseSource {
   constructor(readonly file: string, private readonly options: DatabaseSourceOptions) {
     this.db = GeoIpDatabase.open(file);
     this.signature = safeSignature(file);
+    this.lastSeen = this.signature;
     this.settleMs = options.settleMs ?? 200;
   }
 
@@ -64,7 +67,7 @@ export class DatabaseSource {
       // The directory, not the file: a rename over the file replaces the inode a file watch would follow.
       // Any entry's change is checked (a stat, then nothing if the file is the same): a symlinked file
       // whose link is switched elsewhere in the directory (a Kubernetes volume's ..data) changes too.
-      const watcher = watch(dirname(this.file), { persistent: false }, () => this.schedule());
+      const watcher = watch(dirname(this.file), { persistent: false }, () => this.onDirectoryEvent());
       watcher.on("error", (error) => {
         this.options.log.lifecycle("database-watch-failed", { file: this.file, error: error.message });
         this.stopWatching();
@@ -76,6 +79,19 @@ export class DatabaseSource {
       watchFile(this.file, { persistent: false, interval: 2000 }, listener);
       this.polling = () => unwatchFile(this.file, listener);
     }
+  }
+
+  /**
+   * Another file in the folder (a log written beside the database) fires events without end: they
+   * must not keep pushing back the read of a replaced database. The quiet time restarts only while
+   * the database file itself is still changing.
+   */
+  private onDirectoryEvent(): void {
+    if (this.closed) return;
+    const now = safeSignature(this.file);
+    const moving = now !== this.lastSeen;
+    this.lastSeen = now;
+    if (moving || (this.timer === null && now !== this.signature)) this.schedule();
   }
 
   private schedule(): void {

@@ -54,7 +54,23 @@ interface FlatRecord {
   country_code?: unknown;
 }
 
-const iso = (part: IsoPart | undefined): string | null => (typeof part?.iso_code === "string" && part.iso_code.length > 0 ? part.iso_code.toUpperCase() : null);
+const COUNTRY_CODE = /^[A-Za-z]{2}$/;
+const SUBDIVISION_CODE = /^[A-Za-z0-9]{1,3}$/;
+
+/** A code as the database wrote it: absent (null), of the expected form, or malformed (shown briefly, never at length). */
+type Code = { readonly code: string } | { readonly malformed: string } | null;
+
+function readCode(value: unknown, form: RegExp): Code {
+  if (value === undefined || value === null || value === "") return null;
+  if (typeof value === "string" && form.test(value)) return { code: value.toUpperCase() };
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  return { malformed: JSON.stringify(text.length > 16 ? `${text.slice(0, 16)}…` : text) };
+}
+
+const iso = (part: IsoPart | undefined): string | null => {
+  const c = readCode(part?.iso_code, COUNTRY_CODE);
+  return c && "code" in c ? c.code : null;
+};
 
 /**
  * What a GeoIP2 record means for a rule. A rule follows where the reader is (`country`, and the
@@ -64,14 +80,18 @@ const iso = (part: IsoPart | undefined): string | null => (typeof part?.iso_code
  * no `country` places the reader nowhere: the region is unknown and the note names the registration.
  */
 export function explainRecord(record: GeoIp2Record): GeoIpHit {
-  const country = iso(record.country);
+  // A damaged or hostile file may hold anything: only ISO-shaped codes place a reader.
+  const found = readCode(record.country?.iso_code, COUNTRY_CODE);
+  if (found && "malformed" in found) return { country: null, subdivision: null, note: `the database record's country code ${found.malformed} is not an ISO 3166-1 code` };
+  const country = found?.code ?? null;
   const represented = iso(record.represented_country);
   if (!country) {
     const registered = iso(record.registered_country);
     return { country: null, subdivision: null, note: registered ? `the database places this address in no country (its network is registered in ${registered})` : "the database record has no country" };
   }
-  const sub = iso(record.subdivisions?.[0]);
-  const subdivision = sub ? `${country}-${sub}` : null;
+  const sub = readCode((Array.isArray(record.subdivisions) ? record.subdivisions[0] : undefined)?.iso_code, SUBDIVISION_CODE);
+  const subdivision = sub && "code" in sub ? `${country}-${sub.code}` : null;
+  if (sub && "malformed" in sub) return { country, subdivision: null, note: `the database record's subdivision code ${sub.malformed} is not an ISO 3166-2 code; ignored` };
   if (represented && represented !== country) {
     const type = typeof record.represented_country?.type === "string" ? ` (${record.represented_country.type})` : "";
     return { country, subdivision, note: `represented_country ${represented}${type} not applied: rules follow where the reader is` };
@@ -151,8 +171,8 @@ export class GeoIpDatabase {
     if (known) return known;
     let hit: GeoIpHit | null;
     if (this.shape === "flat") {
-      const code = (record as FlatRecord).country_code;
-      hit = typeof code === "string" && code.length > 0 ? { country: code.toUpperCase(), subdivision: null } : null;
+      const code = readCode((record as FlatRecord).country_code, COUNTRY_CODE);
+      hit = code === null ? null : "code" in code ? { country: code.code, subdivision: null } : { country: null, subdivision: null, note: `the database record's country code ${code.malformed} is not an ISO 3166-1 code` };
     } else {
       hit = explainRecord(record as GeoIp2Record);
     }

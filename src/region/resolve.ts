@@ -41,6 +41,8 @@ export interface RegionResolverOptions {
   readonly clock?: () => Date;
   /** Entries in the per-address cache; 0 for none. */
   readonly cacheSize?: number;
+  /** A database lookup threw (a file damaged past what opening it checks); the reader's region is then unknown. */
+  readonly onLookupError?: (error: Error, database: GeoIpDatabase) => void;
 }
 
 function withNotes(region: Region, notes: readonly string[]): Region {
@@ -66,6 +68,7 @@ export class RegionResolver {
   private readonly preview: PreviewSettings | null;
   private readonly clock: () => Date;
   private readonly cache: RegionCache;
+  private readonly onLookupError: (error: Error, database: GeoIpDatabase) => void;
   /** The database the cache was filled from; a different one empties it. */
   private cachedFor: GeoIpDatabase | null = null;
 
@@ -77,6 +80,7 @@ export class RegionResolver {
     this.preview = options.preview ?? null;
     this.clock = options.clock ?? (() => new Date());
     this.cache = createRegionCache(options.cacheSize ?? DEFAULT_REGION_CACHE_SIZE);
+    this.onLookupError = options.onLookupError ?? (() => {});
   }
 
   resolve(req: IncomingMessage): ResolvedRegion {
@@ -172,7 +176,12 @@ export class RegionResolver {
     let hit: GeoIpHit | null;
     try {
       hit = database.lookup(address);
-    } catch {
+    } catch (error) {
+      try {
+        this.onLookupError(error instanceof Error ? error : new Error(String(error)), database);
+      } catch {
+        // reporting must not turn a failed lookup into a failed request
+      }
       return null;
     }
     if (!hit) return unknownRegion("address not in the GeoIP database");

@@ -303,7 +303,8 @@ function tooDeepAt(text: string): number {
       lineStart = false;
       if (token === "[" || token === "{") flow++;
       else if (token === "]" || token === "}") flow = Math.max(0, flow - 1);
-      else if (token === "-" || token === "?" || token === ":") onLine++;
+      // Inside brackets only brackets nest: a one-line flow mapping with many keys is one level deep.
+      else if (flow === 0 && (token === "-" || token === "?" || token === ":")) onLine++;
       if (flow + onLine + Math.floor(indent / 2) > MAX_DEPTH) return offset;
     }
     offset += token.length;

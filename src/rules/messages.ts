@@ -72,7 +72,12 @@ function patternHint(error: ErrorObject): string {
   if (name === "url" || name === "blockedBy") return "write a full web address starting with https://";
   if (name === "defaultLanguage" || path.includes("languages")) return "write a language tag such as en, ru, uk or pt-BR";
   if (name === "drop") return "write a cookie name, with * for any characters, such as _ga*";
-  if (path.includes("headers")) return "a header value must be on one line";
+  if (path.includes("headers")) {
+    // The same characters the server can send (see headerProblem), so a set that loads can always be served.
+    const bad = [...value].find((c) => !/[\t\x20-\x7e\x80-\xff]/.test(c));
+    if (bad === undefined || bad === "\r" || bad === "\n") return "a header value must be on one line";
+    return `a header value cannot carry ${JSON.stringify(bad)} (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}); percent-encode it or leave it out`;
+  }
   return `it must match ${String((error.params as { pattern: string }).pattern)}`;
 }
 

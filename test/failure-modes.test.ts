@@ -1,0 +1,202 @@
+/**
+ * One test per failure mode of docs/failure-modes.md that no other file already proves; the
+ * document names the tests, here and elsewhere, that show each line of it.
+ */
+import { expect } from "chai";
+import express from "express";
+import { Gauge, type Histogram } from "prom-client";
+import { loadShippedTrackerList, type TrackerList } from "../src/actions/trackers/list.js";
+import { buildContainer, TOKENS } from "../src/container.js";
+import type { BodyRewriting } from "../src/http/body-rewrite.js";
+import { createHandler } from "../src/http/middleware.js";
+import { DECISION_HEADER, geoCompliance } from "../src/index.js";
+import type { DecisionSink } from "../src/log/decision-log.js";
+import { resolveOptions } from "../src/options.js";
+import type { RegionResolver } from "../src/region/resolve.js";
+import type { RuleStore } from "../src/rules/store.js";
+import { countNotices } from "./support/pages.js";
+import { file, rule, ruleDir } from "./support/rule-sets.js";
+import { listen, MemoryLog } from "./support/server.js";
+
+const RU = "77.88.8.8";
+
+/** A page streamed in three writes; the second carries a tracker the faulty list fails on. */
+const HEAD = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title></head><body><p>first part</p>';
+const MIDDLE = '<p>second part</p><script async src="https://mc.yandex.ru/metrika/tag.js"></script>';
+const TAIL = "<p>last part</p></body></html>";
+
+/** The shipped tracker list, except that a lookup of a Yandex host throws, as a bug in it would. */
+function faultyTrackerList(): TrackerList {
+  const shipped = loadShippedTrackerList();
+  return Object.create(shipped, {
+    match: {
+      value(host: string) {
+        if (String(host).includes("yandex")) throw new Error("tracker list lookup failed");
+        return shipped.match(host);
+      },
+    },
+  }) as TrackerList;
+}
+
+/** The middleware as geoCompliance() wires it, with one edge replaced. */
+function wired(rules: string, log: MemoryLog, replace: (c: ReturnType<typeof buildContainer>) => void) {
+  const options = resolveOptions({ rules, trustProxy: "loopback", decisionLog: { destination: log }, watch: false });
+  const c = buildContainer(options);
+  replace(c);
+  const store = c.resolve<RuleStore>(TOKENS.rules);
+  const sink = c.resolve<DecisionSink>(TOKENS.decisionLog);
+  const handler = createHandler({ resolver: c.resolve<RegionResolver>(TOKENS.resolver), ruleset: () => store.current, body: c.resolve<BodyRewriting>(TOKENS.body), log: sink, clock: options.clock });
+  return { handler, close: () => sink.close?.() ?? Promise.resolve() };
+}
+
+const protectRule = (mode: "list" | "third-party"): string =>
+  file(rule("protect", `    regions: { countries: [RU] }\n    actions:\n      notice:\n        defaultLanguage: en\n        languages:\n          en: { title: Warning, text: Careful }\n      trackers: { mode: ${mode} }\n`));
+
+describe("failure modes", () => {
+  describe("the body rewrite fails mid-stream", () => {
+    for (const mode of ["list", "third-party"] as const) {
+      it(`trackers in ${mode} mode: the reader gets the page, rewritten up to the failure and unchanged after it; the line records the error`, async () => {
+        const log = new MemoryLog();
+        const { handler, close } = wired(ruleDir({ "p.yaml": protectRule(mode) }), log, (c) => c.register(TOKENS.trackers, { useValue: faultyTrackerList() }));
+        const app = express();
+        app.use(handler);
+        app.get("/", (_req, res) => {
+          res.type("html");
+          res.write(HEAD);
+          setTimeout(() => {
+            res.write(MIDDLE);
+            setTimeout(() => res.end(TAIL), 5);
+          }, 5);
+        });
+        const server = await listen(app);
+        try {
+          const res = await fetch(`${server.url}/`, { headers: { "X-Forwarded-For": RU } });
+          expect(res.status).to.equal(200);
+          const body = await res.text();
+          // Already sent when the failure came: the guard first in <head>, and the notice.
+          expect(body.indexOf('<script data-geo-compliance="guard">')).to.be.greaterThan(0);
+          expect(countNotices(body)).to.equal(1);
+          // From the failure on, the app's bytes exactly as written, so the page is whole.
+          expect(body.endsWith(MIDDLE + TAIL)).to.equal(true);
+          const csp = res.headers.get("content-security-policy");
+          if (mode === "third-party") {
+            // Sent with the headers, before any byte of the body: the tracker left in the page cannot load.
+            expect(csp).to.match(/script-src [^;]*'self'/);
+            expect(csp).to.not.contain("yandex");
+          } else {
+            expect(csp).to.equal(null);
+          }
+          const [line] = await log.waitFor(1);
+          expect(line).to.include({ decision_id: res.headers.get(DECISION_HEADER), status: 200 });
+          expect(line?.error).to.equal("rewrite failed (tracker list lookup failed); the rest of the page was sent unchanged");
+        } finally {
+          await server.close();
+          await close();
+        }
+      });
+    }
+  });
+
+  describe("metrics fail", () => {
+    it("a metric that throws while a decision is counted: the reader is served, the line is written, the failure is reported once", async () => {
+      const log = new MemoryLog();
+      const compliance = geoCompliance({ trustProxy: "loopback", decisionLog: { destination: log }, watch: false });
+      const histogram = compliance.metrics.getSingleMetric("geo_compliance_middleware_duration_seconds") as Histogram;
+      histogram.observe = () => {
+        throw new Error("metrics broken");
+      };
+      const app = express();
+      app.use(compliance);
+      app.get("/", (_req, res) => {
+        res.type("html").send("<!doctype html><html><body><p>x</p></body></html>");
+      });
+      const server = await listen(app);
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const res = await fetch(`${server.url}/`, { headers: { "X-Forwarded-For": RU } });
+          expect(res.status).to.equal(200);
+          expect(countNotices(await res.text())).to.equal(1);
+          ids.push(res.headers.get(DECISION_HEADER)!);
+        }
+        const lines = await log.waitFor(3);
+        expect(lines.map((l) => l.decision_id)).to.deep.equal(ids);
+        const failed = log.lines.filter((l) => l.event === "metrics-failed");
+        expect(failed).to.have.length(1);
+        expect(failed[0]).to.include({ level: 40, error: "metrics broken" });
+      } finally {
+        await server.close();
+        await compliance.close();
+      }
+    });
+
+    it("a scrape that fails answers the scraper with an error; readers are not affected", async () => {
+      const compliance = geoCompliance({ trustProxy: "loopback", decisionLog: false, watch: false });
+      new Gauge({
+        name: "app_gauge_that_fails",
+        help: "fails when collected",
+        registers: [compliance.metrics],
+        collect() {
+          throw new Error("collect failed");
+        },
+      });
+      const app = express();
+      app.get("/metrics", compliance.metricsHandler);
+      app.use(compliance);
+      app.get("/", (_req, res) => {
+        res.type("html").send("<!doctype html><html><body><p>x</p></body></html>");
+      });
+      app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        res.status(500).type("text").send(`scrape failed: ${error.message}`);
+      });
+      const server = await listen(app);
+      try {
+        const scrape = await fetch(`${server.url}/metrics`);
+        expect(scrape.status).to.equal(500);
+        expect(await scrape.text()).to.equal("scrape failed: collect failed");
+        const page = await fetch(`${server.url}/`, { headers: { "X-Forwarded-For": RU } });
+        expect(page.status).to.equal(200);
+        expect(countNotices(await page.text())).to.equal(1);
+      } finally {
+        await server.close();
+        await compliance.close();
+      }
+    });
+  });
+
+  describe("an unexpected error inside the middleware", () => {
+    it("is passed to next(error): the app's error handler answers, and no page goes out without a decision", async () => {
+      const log = new MemoryLog();
+      const { handler, close } = wired(ruleDir({ "p.yaml": protectRule("list") }), log, (c) =>
+        c.register(TOKENS.resolver, {
+          useValue: {
+            resolve() {
+              throw new Error("resolver bug");
+            },
+          },
+        }),
+      );
+      const app = express();
+      app.use(handler);
+      let served = 0;
+      app.get("/", (_req, res) => {
+        served++;
+        res.type("html").send("<!doctype html><html><body><p>x</p></body></html>");
+      });
+      app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        res.status(503).type("text").send(error.message);
+      });
+      const server = await listen(app);
+      try {
+        const res = await fetch(`${server.url}/`, { headers: { "X-Forwarded-For": RU } });
+        expect(res.status).to.equal(503);
+        expect(await res.text()).to.equal("resolver bug");
+        expect(served, "the page was not served undecided").to.equal(0);
+        expect(res.headers.get(DECISION_HEADER)).to.equal(null);
+      } finally {
+        await server.close();
+        await close();
+      }
+    });
+  });
+});
