@@ -3,6 +3,7 @@ import vary from "vary";
 import type { Region } from "../region/types.js";
 import type { CompiledRule, RuleSet } from "../rules/types.js";
 import { splitHeaderList } from "./header-list.js";
+import { isHttpToken } from "../header-name.js";
 
 /** What the rules of a set make a response on one path depend on, besides the URL. */
 export interface CacheScope {
@@ -95,7 +96,6 @@ export function privateCacheControl(existing: string | null): string | null {
  */
 export const CDN_CACHE_HEADERS: readonly string[] = Object.freeze(["cdn-cache-control", "surrogate-control", "cloudflare-cdn-cache-control", "vercel-cdn-cache-control", "edge-control"]);
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** How a response that rules can change by region is kept out of the wrong reader's hands. */
 export class CacheSafety {
@@ -104,7 +104,7 @@ export class CacheSafety {
   /** `regionHeaders`: the request headers a trusted CDN sets with the region, which the resolver believes. */
   constructor(regionHeaders: readonly string[] = []) {
     for (const name of regionHeaders) {
-      if (typeof name !== "string" || !TOKEN.test(name)) throw new TypeError(`cache safety: ${JSON.stringify(name)} is not a request header name`);
+      if (!isHttpToken(name)) throw new TypeError(`cache safety: ${JSON.stringify(name)} is not a request header name`);
     }
     this.regionHeaders = Object.freeze([...new Set(regionHeaders.map((h) => h.toLowerCase()))]);
   }

@@ -3,6 +3,7 @@ import { referrerPolicy } from "helmet";
 import type { HeaderAction } from "../rules/actions.js";
 import type { RuleSet } from "../rules/types.js";
 import { splitHeaderList } from "./header-list.js";
+import { isHttpToken } from "../header-name.js";
 
 /** A rule asks for a header that cannot or must not be sent. */
 export class HeaderError extends Error {
@@ -13,7 +14,6 @@ export class HeaderError extends Error {
 }
 
 /** RFC 9110 field-name: a token. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What Node itself lets through in a field value: tab, visible ASCII, and bytes 0x80-0xff. */
 const VALUE_CHAR = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -46,7 +46,7 @@ export function isReservedHeader(name: string): boolean {
 
 /** Why a rule-given header cannot be sent, or null. Shared with the rule loader so it can report a position. */
 export function headerProblem(name: unknown, value: unknown): string | null {
-  if (typeof name !== "string" || !TOKEN.test(name)) {
+  if (!isHttpToken(name)) {
     return `${JSON.stringify(name)} is not a header name: use letters, digits and - only, such as X-Robots-Tag`;
   }
   if (isReservedHeader(name)) return `header ${name} cannot be set by a rule: it is managed by the server or by another action`;

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { isCountryCode } from "./region-code.js";
+import { isHttpToken } from "../header-name.js";
 
 /** CDNs and platforms whose header names are fixed. */
 export type RegionHeaderPreset = "cloudflare" | "cloudfront" | "vercel" | "appengine";
@@ -31,7 +32,6 @@ export const REGION_HEADER_PRESETS: Readonly<Record<RegionHeaderPreset, HeaderSo
   appengine: { name: "appengine", country: "x-appengine-country", subdivision: "x-appengine-region" },
 });
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Checks `regionHeaders`; throws a TypeError naming the entry that is wrong. */
 export function compileRegionHeaders(specs: unknown): HeaderSource[] {
@@ -53,7 +53,7 @@ export function compileRegionHeaders(specs: unknown): HeaderSource[] {
     const header = (key: string, required: boolean): string | null => {
       const v = o[key];
       if (v === undefined && !required) return null;
-      if (typeof v !== "string" || !TOKEN.test(v)) throw new TypeError(`${where}.${key}: expected an HTTP header name such as "Fastly-Geo-Country", got ${JSON.stringify(v)}`);
+      if (!isHttpToken(v)) throw new TypeError(`${where}.${key}: expected an HTTP header name such as "Fastly-Geo-Country", got ${JSON.stringify(v)}`);
       return v.toLowerCase();
     };
     const country = header("country", true)!;

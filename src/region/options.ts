@@ -5,6 +5,7 @@ import { compileTrust, type TrustProxy } from "./client-address.js";
 import { NetworkTable, type NetworkOverride } from "./networks.js";
 import { checkPreviewSecret, DEFAULT_PREVIEW_COOKIE, DEFAULT_PREVIEW_HEADER } from "./preview-token.js";
 import type { PreviewSettings } from "./resolve.js";
+import { isHttpToken } from "../header-name.js";
 
 /** The options that decide where a reader is. */
 export interface RegionOptions {
@@ -29,7 +30,6 @@ export interface ResolvedRegionOptions {
   readonly preview: PreviewSettings | null;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function keys(value: object, where: string, allowed: readonly string[]): void {
   for (const key of Object.keys(value)) {
@@ -73,7 +73,7 @@ function resolvePreview(preview: RegionOptions["preview"]): PreviewSettings | nu
   const name = (key: "cookie" | "header", fallback: string): string => {
     const v = preview[key];
     if (v === undefined) return fallback;
-    if (typeof v !== "string" || !TOKEN.test(v)) throw new TypeError(`preview.${key}: expected a ${key} name of letters, digits and - _ . , got ${JSON.stringify(v)}`);
+    if (!isHttpToken(v)) throw new TypeError(`preview.${key}: expected a ${key} name of letters, digits and - _ . , got ${JSON.stringify(v)}`);
     return v;
   };
   const cookie = name("cookie", DEFAULT_PREVIEW_COOKIE);
