@@ -28,14 +28,17 @@ export class DecisionMetrics {
 
   /** Where the log line counts come from; the decision log sets it. */
   private logCounts: () => LogCounts | null = () => null;
+  /** Counts what the decision log has queued; it sets this, and every scrape calls it first. */
+  private pending: () => void = () => {};
 
   constructor() {
     const registers = [this.registry];
-    this.decisions = new Counter({ name: "geo_compliance_decisions_total", help: "Decisions, by where the region came from and what happened to the response", labelNames: ["region_source", "outcome"], registers });
-    this.rules = new Counter({ name: "geo_compliance_rule_decisions_total", help: "Decisions in which each rule applied", labelNames: ["rule"], registers });
-    this.actions = new Counter({ name: "geo_compliance_actions_total", help: "Actions decided, by kind", labelNames: ["action"], registers });
-    this.duration = new Histogram({ name: "geo_compliance_middleware_duration_seconds", help: "Time spent in the middleware for one request", buckets: DURATION_BUCKETS, registers });
-    this.ruleset = new Gauge({ name: "geo_compliance_ruleset_info", help: "The rule set revision in force (value 1)", labelNames: ["revision"], registers });
+    const collect = (): void => this.pending();
+    this.decisions = new Counter({ name: "geo_compliance_decisions_total", help: "Decisions, by where the region came from and what happened to the response", labelNames: ["region_source", "outcome"], registers, collect });
+    this.rules = new Counter({ name: "geo_compliance_rule_decisions_total", help: "Decisions in which each rule applied", labelNames: ["rule"], registers, collect });
+    this.actions = new Counter({ name: "geo_compliance_actions_total", help: "Actions decided, by kind", labelNames: ["action"], registers, collect });
+    this.duration = new Histogram({ name: "geo_compliance_middleware_duration_seconds", help: "Time spent in the middleware for one request", buckets: DURATION_BUCKETS, registers, collect });
+    this.ruleset = new Gauge({ name: "geo_compliance_ruleset_info", help: "The rule set revision in force (value 1)", labelNames: ["revision"], registers, collect });
     const lines: Counter<"result"> = new Counter({
       name: "geo_compliance_log_lines_total",
       help: "Decision log lines written, failed (lost) or left out by sampling",
@@ -43,6 +46,7 @@ export class DecisionMetrics {
       registers,
       // Read from the log when scraped, so the counts cannot drift from status().
       collect: () => {
+        this.pending();
         const c = this.logCounts();
         lines.reset();
         if (!c) return;
@@ -55,6 +59,10 @@ export class DecisionMetrics {
 
   countLogLines(counts: () => LogCounts | null): void {
     this.logCounts = counts;
+  }
+
+  beforeCollect(pending: () => void): void {
+    this.pending = pending;
   }
 
   private child(key: string, make: () => Inc): Inc {
