@@ -57,6 +57,8 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
       const source = dc.resolve<DatabaseSource>(TOKENS.databaseSource);
       return new RegionResolver({
         trust: compileTrust(options.trustProxy),
+        // A trust function the app wrote may answer differently over time; a list or a hop count cannot.
+        trustIsStable: typeof options.trustProxy !== "function",
         database: () => source.current,
         headers: options.regionHeaders,
         networks: options.networks,

@@ -255,6 +255,46 @@ describe("region: the per-address cache", () => {
   });
 });
 
+describe("region: client addresses remembered per peer and X-Forwarded-For", () => {
+  const stable = (setup: Setup = {}): RegionResolver =>
+    new RegionResolver({ trust: compileTrust(setup.trustProxy ?? "loopback"), trustIsStable: true, database: () => city, clock: () => NOW, cacheSize: setup.cacheSize ?? 100 });
+
+  it("gives the same answers as working it out every time, for any peer and header (property)", () => {
+    const remembered = stable({ cacheSize: 8 });
+    const fresh = resolver({ cacheSize: 0 });
+    const hop = fc.oneof(fc.constantFrom(...Object.values(IP), "127.0.0.1", "::1", "", " ", "garbage", "::ffff:77.88.8.8"), fc.ipV4(), fc.ipV6());
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ peer: fc.constantFrom("127.0.0.1", "::1", "::ffff:127.0.0.1", IP.berlin), xff: fc.option(fc.array(hop, { maxLength: 4 }).map((h) => h.join(", ")), { nil: undefined }) }), { maxLength: 30 }),
+        (requests) => {
+          for (const { peer, xff } of requests) {
+            const headers: Record<string, string> = xff === undefined ? {} : { "x-forwarded-for": xff };
+            expect(resolve(remembered, peer, headers), `${peer} ${xff}`).to.deep.equal(resolve(fresh, peer, headers));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("tells apart the same peer with different, empty and missing headers", () => {
+    const r = stable();
+    expect(resolve(r, "127.0.0.1", { "x-forwarded-for": IP.moscow })).to.include({ country: "RU" });
+    expect(resolve(r, "127.0.0.1", { "x-forwarded-for": IP.berlin })).to.include({ country: "DE" });
+    expect(resolve(r, "127.0.0.1", { "x-forwarded-for": "" })).to.include({ country: null });
+    expect(resolve(r, "127.0.0.1")).to.include({ country: null });
+    expect(resolve(r, IP.berlin, { "x-forwarded-for": IP.moscow }), "an untrusted peer's header is not believed").to.include({ country: "DE" });
+  });
+
+  it("asks a trust function the app wrote on every request", () => {
+    let trusting = true;
+    const r = new RegionResolver({ trust: compileTrust(() => trusting), trustIsStable: false, database: () => city, clock: () => NOW, cacheSize: 100 });
+    expect(resolve(r, "127.0.0.1", { "x-forwarded-for": IP.moscow })).to.include({ country: "RU" });
+    trusting = false;
+    expect(resolve(r, "127.0.0.1", { "x-forwarded-for": IP.moscow })).to.include({ country: null });
+  });
+});
+
 describe("region: address classification", () => {
   it("matches ipaddr.js's special IPv4 ranges exactly (property)", () => {
     fc.assert(

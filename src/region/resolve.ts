@@ -2,10 +2,11 @@ import type { IncomingMessage } from "node:http";
 import { isIPv6 } from "node:net";
 import { parse as parseCookie } from "cookie";
 import ipaddr from "ipaddr.js";
+import { LRUCache } from "lru-cache";
 import { ipv4Range, ipv4ToInt } from "./address-range.js";
 import { createRegionCache, DEFAULT_REGION_CACHE_SIZE, type RegionCache } from "./cache.js";
 import { readRegionHeaders, type HeaderSource } from "./cdn-headers.js";
-import { clientAddress, normalizeAddress, type TrustFunction } from "./client-address.js";
+import { clientAddress, normalizeAddress, type ClientAddress, type TrustFunction } from "./client-address.js";
 import type { GeoIpDatabase, GeoIpHit } from "./geoip.js";
 import { NetworkTable } from "./networks.js";
 import { verifyPreviewToken } from "./preview-token.js";
@@ -33,6 +34,11 @@ export interface PreviewSettings {
 
 export interface RegionResolverOptions {
   readonly trust: TrustFunction;
+  /**
+   * Whether `trust` answers the same for the same address and hop every time (a compiled list or
+   * hop count): then the client address found for a peer and an X-Forwarded-For value is remembered.
+   */
+  readonly trustIsStable?: boolean;
   /** The database in force; called per lookup, so a swapped database is used from the next lookup on. */
   readonly database: () => GeoIpDatabase;
   readonly headers?: readonly HeaderSource[];
@@ -44,6 +50,9 @@ export interface RegionResolverOptions {
   /** A database lookup threw (a file damaged past what opening it checks); the reader's region is then unknown. */
   readonly onLookupError?: (error: Error, database: GeoIpDatabase) => void;
 }
+
+/** Longer X-Forwarded-For values are worked out every time rather than remembered. */
+const MAX_REMEMBERED_FORWARDED_FOR = 256;
 
 function withNotes(region: Region, notes: readonly string[]): Region {
   if (notes.length === 0) return region;
@@ -68,6 +77,8 @@ export class RegionResolver {
   private readonly preview: PreviewSettings | null;
   private readonly clock: () => Date;
   private readonly cache: RegionCache;
+  /** Client addresses by peer and X-Forwarded-For: parsing and trusting each hop is most of a cached lookup. */
+  private readonly clients: LRUCache<string, ClientAddress> | null;
   private readonly onLookupError: (error: Error, database: GeoIpDatabase) => void;
   /** The database the cache was filled from; a different one empties it. */
   private cachedFor: GeoIpDatabase | null = null;
@@ -80,6 +91,8 @@ export class RegionResolver {
     this.preview = options.preview ?? null;
     this.clock = options.clock ?? (() => new Date());
     this.cache = createRegionCache(options.cacheSize ?? DEFAULT_REGION_CACHE_SIZE);
+    const size = options.cacheSize ?? DEFAULT_REGION_CACHE_SIZE;
+    this.clients = options.trustIsStable && size > 0 ? new LRUCache({ max: size }) : null;
     this.onLookupError = options.onLookupError ?? (() => {});
   }
 
@@ -89,7 +102,7 @@ export class RegionResolver {
       const preview = this.readPreview(req, notes);
       if (preview) return { region: withNotes(preview, notes), address: null };
     }
-    const client = clientAddress(req, this.trust);
+    const client = this.client(req);
     if (client.reason) notes.push(client.reason);
     if (!client.address) return { region: withNotes(unknownRegion("no client address"), notes), address: null };
     const found = this.lookup(client.address);
@@ -111,6 +124,23 @@ export class RegionResolver {
       notes.push("subdivision from the GeoIP database");
     }
     return { region: withNotes({ country: reading.country, subdivision, source: "header", reason: `${reading.header} headers` }, notes), address: client.address };
+  }
+
+  /** The client address, remembered per peer and X-Forwarded-For when the trust setting allows. */
+  private client(req: IncomingMessage): ClientAddress {
+    const clients = this.clients;
+    const peer = req.socket.remoteAddress;
+    const forwarded = req.headers["x-forwarded-for"];
+    if (clients === null || peer === undefined || (forwarded !== undefined && forwarded.length > MAX_REMEMBERED_FORWARDED_FOR)) return clientAddress(req, this.trust);
+    // A peer address never holds "|", so the key tells "no header" from an empty one.
+    const key = forwarded === undefined ? peer : `${peer}|${forwarded}`;
+    let client = clients.get(key);
+    if (client === undefined) {
+      // Shared by every request with the same key, so frozen.
+      client = Object.freeze(clientAddress(req, this.trust));
+      clients.set(key, client);
+    }
+    return client;
   }
 
   private readPreview(req: IncomingMessage, notes: string[]): Region | null {
