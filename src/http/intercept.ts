@@ -20,8 +20,17 @@ export interface InterceptHooks {
   onHeaders(res: ServerResponse, whole: Buffer | null): BodyPlan | null;
 }
 
+/** Body bytes handed to the socket so far. */
+export interface BytesOut {
+  readonly bytes: number;
+}
+
 type WriteCallback = (error?: Error | null) => void;
 type Listener = (...args: unknown[]) => void;
+type Write = (this: ServerResponse, ...args: unknown[]) => boolean;
+type End = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+type On = (this: ServerResponse, event: string | symbol, listener: Listener) => ServerResponse;
+type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
 function toBuffer(chunk: unknown, encoding: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
@@ -29,129 +38,263 @@ function toBuffer(chunk: unknown, encoding: unknown): Buffer {
   return Buffer.from(String(chunk), typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
 }
 
-/**
- * Routes the body through a plan, whatever the app uses to write (res.write/end, res.send,
- * sendFile, express.static, pipe). A body given whole is rewritten at once and sent with its new
- * Content-Length; a streamed body is rewritten as it passes, each chunk leaving before the next
- * arrives, with the socket's backpressure passed back to the app. Modelled on the `compression`
- * middleware, whose wrapping of write/end/on('drain') it follows.
- */
-export function interceptBody(res: ServerResponse, hooks: InterceptHooks): void {
-  // Loosely typed on purpose: these are re-applied with whatever arguments the app passed.
-  const originalWrite = res.write as (this: ServerResponse, ...args: unknown[]) => boolean;
-  const originalEnd = res.end as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
-  const originalOn = res.on as (this: ServerResponse, event: string | symbol, listener: Listener) => ServerResponse;
-  const originalWriteHead = res.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
-  let decided = false;
-  let ended = false;
-  let plan: BodyPlan | null = null;
-  let stream: BodyStream | null = null;
-  // 'drain' listeners added before the plan is known (pipe adds one early) wait to learn where they belong.
-  let pendingDrain: Listener[] | null = [];
+function size(chunk: unknown, encoding: unknown): number {
+  if (chunk === undefined || chunk === null || typeof chunk === "function") return 0;
+  if (typeof chunk === "string") return Buffer.byteLength(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+  if (chunk instanceof Uint8Array) return chunk.byteLength;
+  return 0;
+}
 
-  const placeDrainListeners = (): void => {
-    const listeners = pendingDrain ?? [];
-    pendingDrain = null;
-    const emitter = stream?.drainEmitter;
+/** Statuses whose responses carry no body whatever the app writes (Node drops it). */
+function bodiless(res: ServerResponse): boolean {
+  const s = res.statusCode;
+  return s === 204 || s === 304 || (s >= 100 && s < 200);
+}
+
+/** Headers passed to writeHead, in any form Node or older apps use: object, flat list, or pairs. */
+function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | readonly unknown[] | undefined): void {
+  if (!headers) return;
+  if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const pair of headers as Array<[string, string | string[]]>) if (pair[0]) res.setHeader(pair[0], pair[1]);
+      return;
+    }
+    if (headers.length % 2 !== 0) throw new TypeError("headers array is malformed");
+    // A flat list may name a header twice (two Set-Cookie): the second adds to the first.
+    for (let i = 0; i < headers.length; i += 2) res.removeHeader(String(headers[i]));
+    for (let i = 0; i < headers.length; i += 2) if (headers[i]) res.appendHeader(String(headers[i]), headers[i + 1] as string | string[]);
+    return;
+  }
+  for (const name of Object.keys(headers)) {
+    const value = (headers as OutgoingHttpHeaders)[name];
+    if (name && value !== undefined && value !== null) res.setHeader(name, value);
+  }
+}
+
+const taps = new WeakMap<ServerResponse, ResponseTap>();
+
+/**
+ * Everything the middleware needs from one response as it is sent: a moment when the headers are
+ * final (header actions), the body routed through a plan (the rewrite), and the body bytes counted
+ * (the log). Whatever is asked, the response's writeHead, write and end are each replaced at most
+ * once: every method added to a response object costs the whole server, since Node's own code then
+ * meets an object shape it has not seen. Works whatever the app uses to write (res.write/end,
+ * res.send, sendFile, express.static, pipe). A body given whole is rewritten at once and sent with
+ * its new Content-Length; a streamed body is rewritten as it passes, each chunk leaving before the
+ * next arrives, with the socket's backpressure passed back to the app. The wrapping follows the
+ * `compression` middleware and `on-headers`.
+ */
+export class ResponseTap implements BytesOut {
+  bytes = 0;
+  private counting = false;
+  /** Header listeners, the last registered first. */
+  private readonly listeners: Array<(res: ServerResponse) => void> = [];
+  private fired = false;
+  private hooks: InterceptHooks | null = null;
+  private decided = false;
+  private ended = false;
+  private plan: BodyPlan | null = null;
+  private stream: BodyStream | null = null;
+  // 'drain' listeners added before the plan is known (pipe adds one early) wait to learn where they belong.
+  private pendingDrain: Listener[] | null = [];
+  private originalWrite: Write | null = null;
+  private originalEnd: End | null = null;
+  private originalOn: On | null = null;
+  private originalWriteHead: WriteHead | null = null;
+
+  private constructor(private readonly res: ServerResponse) {}
+
+  /** The tap of this response, made on first use. */
+  static of(res: ServerResponse): ResponseTap {
+    let tap = taps.get(res);
+    if (!tap) {
+      tap = new ResponseTap(res);
+      taps.set(res, tap);
+    }
+    return tap;
+  }
+
+  /** Counts the body bytes that reach Node from here on: after any rewrite, so what actually leaves. */
+  countBytes(method: string): BytesOut {
+    if (method !== "HEAD") {
+      this.counting = true;
+      this.wrapBody();
+    }
+    return this;
+  }
+
+  /**
+   * Runs `listener` once, when the response headers are final and just before they are written:
+   * the only moment a header decision can see what the app set (Cache-Control, Set-Cookie,
+   * Content-Security-Policy). Headers passed to writeHead are applied before it runs. Listeners
+   * registered later run first.
+   */
+  onHeaders(listener: (res: ServerResponse) => void): void {
+    this.listeners.unshift(listener);
+    this.wrapHead();
+  }
+
+  /** Routes the body through the plan `hooks` chooses when the headers are final. */
+  body(hooks: InterceptHooks): void {
+    this.hooks = hooks;
+    this.wrapHead();
+    this.wrapBody();
+    this.wrapOn();
+  }
+
+  private fire(): void {
+    if (this.fired) return;
+    this.fired = true;
+    for (const listener of this.listeners) listener(this.res);
+  }
+
+  private decide(whole: Buffer | null): void {
+    if (this.decided || !this.hooks) return;
+    this.decided = true;
+    this.plan = this.hooks.onHeaders(this.res, whole);
+    if (!this.plan) this.placeDrainListeners();
+  }
+
+  private placeDrainListeners(): void {
+    const listeners = this.pendingDrain ?? [];
+    this.pendingDrain = null;
+    const emitter = this.stream?.drainEmitter;
     for (const l of listeners) {
       if (emitter) emitter.on("drain", l as () => void);
-      else originalOn.call(res, "drain", l);
+      else this.originalOn!.call(this.res, "drain", l);
     }
-  };
+  }
 
-  const decide = (whole: Buffer | null): void => {
-    if (decided) return;
-    decided = true;
-    plan = hooks.onHeaders(res, whole);
-    if (!plan) placeDrainListeners();
-  };
+  /** Node's write, counting what passes. */
+  private rawWrite(args: unknown[]): boolean {
+    const res = this.res;
+    if (this.counting && !res.writableEnded && !bodiless(res)) this.bytes += size(args[0], args[1]);
+    return this.originalWrite!.apply(res, args);
+  }
 
-  const startStream = (): BodyStream => {
+  /** Node's end, counting what passes. */
+  private rawEnd(args: unknown[]): ServerResponse {
+    const res = this.res;
+    if (this.counting && !res.writableEnded && !bodiless(res)) this.bytes += size(args[0], args[1]);
+    return this.originalEnd!.apply(res, args);
+  }
+
+  private startStream(): BodyStream {
+    const res = this.res;
     const sink: BodySink = {
-      write: (chunk) => originalWrite.call(res, chunk),
-      end: () => void originalEnd.call(res),
-      onDrain: (listener) => void originalOn.call(res, "drain", listener),
+      write: (chunk) => this.rawWrite([chunk]),
+      end: () => void this.rawEnd([]),
+      onDrain: (listener) => void this.originalOn!.call(res, "drain", listener),
     };
-    const s = plan!.stream(sink);
-    stream = s;
-    placeDrainListeners();
+    const s = this.plan!.stream(sink);
+    this.stream = s;
+    this.placeDrainListeners();
     // A reader who goes away must not leave a decoder or encoder holding memory.
-    originalOn.call(res, "close", () => {
+    this.originalOn!.call(res, "close", () => {
       if (!res.writableFinished) s.destroy();
     });
     return s;
-  };
+  }
 
-  res.writeHead = function writeHead(this: ServerResponse, statusCode: number, ...rest: unknown[]): ServerResponse {
-    // Headers passed to writeHead are applied first so that onHeaders sees the final set.
-    let reason: string | undefined;
-    let headers: OutgoingHttpHeaders | readonly unknown[] | undefined;
-    if (typeof rest[0] === "string") {
-      reason = rest[0];
-      headers = rest[1] as typeof headers;
-    } else {
-      headers = rest[0] as typeof headers;
-    }
-    if (!this.headersSent) {
-      if (Array.isArray(headers)) {
-        for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(String(headers[i]), headers[i + 1] as string | string[]);
-      } else if (headers) {
-        for (const [name, value] of Object.entries(headers)) if (value !== undefined && value !== null) this.setHeader(name, value as string | number | readonly string[]);
+  private wrapHead(): void {
+    if (this.originalWriteHead) return;
+    const res = this.res;
+    const original = res.writeHead as WriteHead;
+    this.originalWriteHead = original;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const tap = this;
+    res.writeHead = function writeHead(this: ServerResponse, statusCode: number, ...rest: unknown[]): ServerResponse {
+      let reason: string | undefined;
+      let headers: OutgoingHttpHeaders | readonly unknown[] | undefined;
+      if (typeof rest[0] === "string") {
+        reason = rest[0];
+        headers = rest[1] as typeof headers;
+      } else {
+        headers = rest[0] as typeof headers;
       }
-      this.statusCode = statusCode;
-      if (reason !== undefined) this.statusMessage = reason;
-      decide(null);
-    }
-    return reason !== undefined ? originalWriteHead.call(this, this.statusCode, reason) : originalWriteHead.call(this, this.statusCode);
-  } as ServerResponse["writeHead"];
-
-  res.write = function write(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-    if (ended) return false;
-    if (!decided && !this.headersSent) decide(null);
-    if (!plan) return originalWrite.call(this, chunk, encoding, callback);
-    if (typeof encoding === "function") callback = encoding;
-    const ok = (stream ?? startStream()).write(toBuffer(chunk, encoding));
-    if (typeof callback === "function") process.nextTick(callback as WriteCallback);
-    return ok;
-  } as ServerResponse["write"];
-
-  res.end = function end(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse {
-    if (ended) return this;
-    ended = true;
-    if (typeof chunk === "function") {
-      callback = chunk;
-      chunk = undefined;
-    } else if (typeof encoding === "function") {
-      callback = encoding;
-      encoding = undefined;
-    }
-    const hasChunk = chunk !== undefined && chunk !== null;
-    if (!decided && !this.headersSent) decide(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
-    if (!plan) return originalEnd.call(this, chunk, encoding, callback);
-    const p: BodyPlan = plan;
-    if (!stream && p.whole && !this.headersSent) {
-      const body = p.whole(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
-      if (this.statusCode !== 304) this.setHeader("Content-Length", body.length);
-      return originalEnd.call(this, body, callback);
-    }
-    const s = stream ?? startStream();
-    if (typeof callback === "function") originalOn.call(this, "finish", callback as Listener);
-    if (hasChunk) s.write(toBuffer(chunk, encoding));
-    s.end();
-    return this;
-  } as ServerResponse["end"];
-
-  res.on = function on(this: ServerResponse, event: string | symbol, listener: Listener): ServerResponse {
-    if (event === "drain") {
-      if (pendingDrain) {
-        pendingDrain.push(listener);
-        return this;
+      if (!this.headersSent) {
+        applyHeaders(this, headers);
+        this.statusCode = statusCode;
+        tap.fire();
+        // A listener that changed the status changed what the reason phrase should say.
+        if (this.statusCode !== statusCode) reason = undefined;
+        tap.decide(null);
       }
-      if (stream?.drainEmitter) {
-        stream.drainEmitter.on("drain", listener as () => void);
-        return this;
+      return reason !== undefined ? original.call(this, this.statusCode, reason) : original.call(this, this.statusCode);
+    } as ServerResponse["writeHead"];
+  }
+
+  private wrapBody(): void {
+    if (this.originalWrite) return;
+    const res = this.res;
+    this.originalWrite = res.write as Write;
+    this.originalEnd = res.end as End;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const tap = this;
+
+    res.write = function write(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+      if (!tap.hooks) return tap.rawWrite([chunk, encoding, callback]);
+      if (tap.ended) return false;
+      if (!tap.decided && !this.headersSent) tap.decide(null);
+      if (!tap.plan) return tap.rawWrite([chunk, encoding, callback]);
+      if (typeof encoding === "function") callback = encoding;
+      const ok = (tap.stream ?? tap.startStream()).write(toBuffer(chunk, encoding));
+      if (typeof callback === "function") process.nextTick(callback as WriteCallback);
+      return ok;
+    } as ServerResponse["write"];
+
+    res.end = function end(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse {
+      if (!tap.hooks) return tap.rawEnd([chunk, encoding, callback]);
+      if (tap.ended) return this;
+      tap.ended = true;
+      if (typeof chunk === "function") {
+        callback = chunk;
+        chunk = undefined;
+      } else if (typeof encoding === "function") {
+        callback = encoding;
+        encoding = undefined;
       }
-    }
-    return originalOn.call(this, event, listener);
-  } as ServerResponse["on"];
+      const hasChunk = chunk !== undefined && chunk !== null;
+      if (!tap.decided && !this.headersSent) tap.decide(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
+      if (!tap.plan) return tap.rawEnd([chunk, encoding, callback]);
+      const plan: BodyPlan = tap.plan;
+      if (!tap.stream && plan.whole && !this.headersSent) {
+        const body = plan.whole(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
+        if (this.statusCode !== 304) this.setHeader("Content-Length", body.length);
+        return tap.rawEnd([body, callback]);
+      }
+      const s = tap.stream ?? tap.startStream();
+      if (typeof callback === "function") tap.originalOn!.call(this, "finish", callback as Listener);
+      if (hasChunk) s.write(toBuffer(chunk, encoding));
+      s.end();
+      return this;
+    } as ServerResponse["end"];
+  }
+
+  private wrapOn(): void {
+    if (this.originalOn) return;
+    const res = this.res;
+    const original = res.on as On;
+    this.originalOn = original;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const tap = this;
+    res.on = function on(this: ServerResponse, event: string | symbol, listener: Listener): ServerResponse {
+      if (event === "drain") {
+        if (tap.pendingDrain) {
+          tap.pendingDrain.push(listener);
+          return this;
+        }
+        if (tap.stream?.drainEmitter) {
+          tap.stream.drainEmitter.on("drain", listener as () => void);
+          return this;
+        }
+      }
+      return original.call(this, event, listener);
+    } as ServerResponse["on"];
+  }
+}
+
+/** Routes one response's body through the plan `hooks` chooses; see {@link ResponseTap}. */
+export function interceptBody(res: ServerResponse, hooks: InterceptHooks): void {
+  ResponseTap.of(res).body(hooks);
 }

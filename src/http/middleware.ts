@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CacheSafety } from "../actions/cache.js";
 import { assertRuleHeaders } from "../actions/headers.js";
-import { countBytesOut } from "../log/bytes-out.js";
 import type { DecisionSink } from "../log/decision-log.js";
 import type { RegionResolver } from "../region/resolve.js";
 import type { Region } from "../region/types.js";
@@ -10,6 +9,7 @@ import { decide, type Decision } from "../rules/decide.js";
 import type { RuleSet } from "../rules/types.js";
 import type { BodyRewriting } from "./body-rewrite.js";
 import { newOutcome } from "./body-rewriter.js";
+import { ResponseTap, type BytesOut } from "./intercept.js";
 import type { PreviewContext } from "./preview-context.js";
 import { ResponseActions } from "./response-actions.js";
 
@@ -53,6 +53,8 @@ export interface MiddlewareParts {
 }
 
 export type Next = (error?: unknown) => void;
+
+const NOT_COUNTED: BytesOut = Object.freeze({ bytes: 0 });
 
 function pathWithoutQuery(url: string): string {
   const q = url.indexOf("?");
@@ -98,8 +100,8 @@ export function createHandler(parts: MiddlewareParts) {
       },
     };
     if (res.locals) res.locals.geoCompliance = locals;
-    // Before the body interception, so that what is counted is what leaves.
-    const sent = countBytesOut(res, method);
+    // Counted after the body rewrite, so what is counted is what leaves; only for a log that writes it.
+    const sent: BytesOut = parts.log.countsBytes === false ? NOT_COUNTED : ResponseTap.of(res).countBytes(method);
     parts.log.begin?.();
 
     const outcome = newOutcome();

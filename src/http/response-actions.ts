@@ -10,7 +10,7 @@ import type { Region } from "../region/types.js";
 import type { BlockAction, CookiesAction, HeaderAction, RedirectAction, TrackersAction } from "../rules/actions.js";
 import type { Decision } from "../rules/decide.js";
 import type { RuleSet } from "../rules/types.js";
-import { onResponseHeaders } from "./on-headers.js";
+import { ResponseTap } from "./intercept.js";
 
 export interface ResponseContext {
   readonly req: IncomingMessage;
@@ -91,7 +91,7 @@ export class ResponseActions {
     const cookies = decision.actions.filter((a): a is CookiesAction => a.kind === "cookies");
     if (!scope.byRegion && headers.length === 0 && trackers.length === 0 && cookies.length === 0) return;
     const localized = decision.actions.some((a) => a.kind === "notice");
-    onResponseHeaders(res, (response) => {
+    ResponseTap.of(res).onHeaders((response) => {
       try {
         ctx.problems.push(...applyRuleHeaders(response, headers));
         if (trackers.length > 0) {
