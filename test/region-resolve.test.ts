@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { ipv4Range, ipv4ToInt } from "../src/region/address-range.js";
+import { RecentCache } from "../src/region/cache.js";
 import { compileRegionHeaders, readRegionHeaders, type RegionHeaderSpec } from "../src/region/cdn-headers.js";
 import { compileTrust, type TrustProxy } from "../src/region/client-address.js";
 import { GeoIpDatabase } from "../src/region/geoip.js";
@@ -244,6 +245,21 @@ describe("region: the per-address cache", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("holds at most its size, and keeps what is asked for while new addresses come and go", () => {
+    const cache = new RecentCache<string, number>(100);
+    cache.set("hot", 0);
+    for (let i = 0; i < 10_000; i++) {
+      cache.set(`a${i}`, i);
+      expect(cache.get("hot"), `after ${i} others`).to.equal(0);
+      expect(cache.size).to.be.at.most(100);
+    }
+    expect(cache.get("a0"), "an address not asked for again is dropped").to.equal(undefined);
+    expect(cache.get("a9999")).to.equal(9999);
+    const none = new RecentCache<string, number>(0);
+    none.set("a", 1);
+    expect(none.get("a")).to.equal(undefined);
   });
 
   it("is emptied when the database is swapped", () => {

@@ -2,9 +2,8 @@ import type { IncomingMessage } from "node:http";
 import { isIPv6 } from "node:net";
 import { parse as parseCookie } from "cookie";
 import ipaddr from "ipaddr.js";
-import { LRUCache } from "lru-cache";
 import { ipv4Range, ipv4ToInt } from "./address-range.js";
-import { createRegionCache, DEFAULT_REGION_CACHE_SIZE, type RegionCache } from "./cache.js";
+import { DEFAULT_REGION_CACHE_SIZE, RecentCache } from "./cache.js";
 import { readRegionHeaders, type HeaderSource } from "./cdn-headers.js";
 import { clientAddress, normalizeAddress, type ClientAddress, type TrustFunction } from "./client-address.js";
 import type { GeoIpDatabase, GeoIpHit } from "./geoip.js";
@@ -51,6 +50,16 @@ export interface RegionResolverOptions {
   readonly onLookupError?: (error: Error, database: GeoIpDatabase) => void;
 }
 
+const LOOKUP_FAILED = "GeoIP lookup failed";
+
+interface RememberedClient {
+  readonly client: ClientAddress;
+  /** The region of the client address; null when there is none or the lookup failed. */
+  readonly found: Region | null;
+  /** The whole answer, when no CDN header can change it. */
+  readonly answer: ResolvedRegion | null;
+}
+
 /** Longer X-Forwarded-For values are worked out every time rather than remembered. */
 const MAX_REMEMBERED_FORWARDED_FOR = 256;
 
@@ -76,9 +85,14 @@ export class RegionResolver {
   private readonly networks: NetworkTable;
   private readonly preview: PreviewSettings | null;
   private readonly clock: () => Date;
-  private readonly cache: RegionCache;
-  /** Client addresses by peer and X-Forwarded-For: parsing and trusting each hop is most of a cached lookup. */
-  private readonly clients: LRUCache<string, ClientAddress> | null;
+  /** Regions by client address. */
+  private readonly cache: RecentCache<string, Region>;
+  /**
+   * What a peer and an X-Forwarded-For value come to: the client address, its region, and the
+   * whole answer when no CDN header can change it. Parsing and trusting each hop is most of a
+   * cached lookup, so this is asked first.
+   */
+  private readonly clients: RecentCache<string, RememberedClient> | null;
   private readonly onLookupError: (error: Error, database: GeoIpDatabase) => void;
   /** The database the cache was filled from; a different one empties it. */
   private cachedFor: GeoIpDatabase | null = null;
@@ -90,9 +104,9 @@ export class RegionResolver {
     this.networks = options.networks ?? NetworkTable.EMPTY;
     this.preview = options.preview ?? null;
     this.clock = options.clock ?? (() => new Date());
-    this.cache = createRegionCache(options.cacheSize ?? DEFAULT_REGION_CACHE_SIZE);
     const size = options.cacheSize ?? DEFAULT_REGION_CACHE_SIZE;
-    this.clients = options.trustIsStable && size > 0 ? new LRUCache({ max: size }) : null;
+    this.cache = new RecentCache(size);
+    this.clients = options.trustIsStable && size > 0 ? new RecentCache(size) : null;
     this.onLookupError = options.onLookupError ?? (() => {});
   }
 
@@ -102,10 +116,13 @@ export class RegionResolver {
       const preview = this.readPreview(req, notes);
       if (preview) return { region: withNotes(preview, notes), address: null };
     }
-    const client = this.client(req);
+    const remembered = this.remembered(req);
+    // A preview token that was refused leaves a note, which the remembered answer does not carry.
+    if (remembered?.answer && notes.length === 0) return remembered.answer;
+    const client = remembered?.client ?? clientAddress(req, this.trust);
     if (client.reason) notes.push(client.reason);
     if (!client.address) return { region: withNotes(unknownRegion("no client address"), notes), address: null };
-    const found = this.lookup(client.address);
+    const found = remembered?.found ?? this.lookup(client.address);
     if (found.source === "network" || !client.peerTrusted || this.headers.length === 0) {
       return { region: withNotes(found, notes), address: client.address };
     }
@@ -126,21 +143,33 @@ export class RegionResolver {
     return { region: withNotes({ country: reading.country, subdivision, source: "header", reason: `${reading.header} headers` }, notes), address: client.address };
   }
 
-  /** The client address, remembered per peer and X-Forwarded-For when the trust setting allows. */
-  private client(req: IncomingMessage): ClientAddress {
+  /**
+   * What is remembered for this peer and X-Forwarded-For, worked out now if it was not; null when
+   * the trust setting or the header does not allow remembering.
+   */
+  private remembered(req: IncomingMessage): RememberedClient | null {
     const clients = this.clients;
     const peer = req.socket.remoteAddress;
     const forwarded = req.headers["x-forwarded-for"];
-    if (clients === null || peer === undefined || (forwarded !== undefined && forwarded.length > MAX_REMEMBERED_FORWARDED_FOR)) return clientAddress(req, this.trust);
+    if (clients === null || peer === undefined || (forwarded !== undefined && forwarded.length > MAX_REMEMBERED_FORWARDED_FOR)) return null;
+    this.current(); // empties both caches when the database changed
     // A peer address never holds "|", so the key tells "no header" from an empty one.
     const key = forwarded === undefined ? peer : `${peer}|${forwarded}`;
-    let client = clients.get(key);
-    if (client === undefined) {
+    let entry = clients.get(key);
+    if (entry === undefined) {
+      const client = Object.freeze(clientAddress(req, this.trust));
+      const found = client.address ? this.lookup(client.address) : null;
+      // A lookup that failed is not cached, so neither is what depends on it.
+      if (found?.reason === LOOKUP_FAILED) return { client, found: null, answer: null };
+      const notes = client.reason ? [client.reason] : [];
+      let answer: ResolvedRegion | null = null;
+      if (!client.address) answer = { region: withNotes(unknownRegion("no client address"), notes), address: null };
+      else if (found && (found.source === "network" || !client.peerTrusted || this.headers.length === 0)) answer = { region: withNotes(found, notes), address: client.address };
       // Shared by every request with the same key, so frozen.
-      client = Object.freeze(clientAddress(req, this.trust));
-      clients.set(key, client);
+      entry = Object.freeze({ client, found, answer: answer && Object.freeze(answer) });
+      clients.set(key, entry);
     }
-    return client;
+    return entry;
   }
 
   private readPreview(req: IncomingMessage, notes: string[]): Region | null {
@@ -170,19 +199,26 @@ export class RegionResolver {
    * address; the cache is emptied when the database changes, and nothing else can change the answer.
    */
   lookup(address: string): Region {
-    const database = this.database();
-    if (database !== this.cachedFor) {
-      this.cache.clear();
-      this.cachedFor = database;
-    }
+    const database = this.current();
     const cached = this.cache.get(address);
     if (cached) return cached;
     const region = this.lookupUncached(address, database);
-    if (!region) return unknownRegion("GeoIP lookup failed");
+    if (!region) return unknownRegion(LOOKUP_FAILED);
     // Shared by every request from this address: frozen, so no request can change another's region.
     Object.freeze(region);
     this.cache.set(address, region);
     return region;
+  }
+
+  /** The database in force; a different one than last time empties the caches filled from it. */
+  private current(): GeoIpDatabase {
+    const database = this.database();
+    if (database !== this.cachedFor) {
+      this.cache.clear();
+      this.clients?.clear();
+      this.cachedFor = database;
+    }
+    return database;
   }
 
   /** Null only when the database failed; such an answer is not cached. */
