@@ -7,8 +7,8 @@ import type { RegionResolver } from "../region/resolve.js";
 import type { Region } from "../region/types.js";
 import { decide, type Decision } from "../rules/decide.js";
 import type { RuleSet } from "../rules/types.js";
-import type { BodyRewriting } from "./body-rewrite.js";
-import { newOutcome } from "./body-rewriter.js";
+import { BodyRewriting } from "./body-rewrite.js";
+import { newOutcome, type RewriteOutcome } from "./body-rewriter.js";
 import { ResponseTap, type BytesOut } from "./intercept.js";
 import type { PreviewContext } from "./preview-context.js";
 import { ResponseActions } from "./response-actions.js";
@@ -55,6 +55,23 @@ export interface MiddlewareParts {
 export type Next = (error?: unknown) => void;
 
 const NOT_COUNTED: BytesOut = Object.freeze({ bytes: 0 });
+/** The outcome of a response whose body the decision leaves alone: nothing will change it. */
+const BODY_LEFT_ALONE: RewriteOutcome = Object.freeze({ rewritten: false, trackersNeutralized: 0, notes: Object.freeze([]) as unknown as string[] });
+
+/** `res.locals.geoCompliance`; a class, so a request pays for no closures. */
+class Locals implements GeoComplianceLocals {
+  noticeRendered: boolean | readonly string[] = false;
+  constructor(
+    readonly id: string,
+    readonly region: Region,
+    readonly decision: Decision,
+  ) {}
+
+  markNoticeRendered(rule?: string): void {
+    if (rule === undefined) this.noticeRendered = true;
+    else if (this.noticeRendered !== true) this.noticeRendered = [...(this.noticeRendered || []), rule];
+  }
+}
 
 function pathWithoutQuery(url: string): string {
   const q = url.indexOf("?");
@@ -89,22 +106,13 @@ export function createHandler(parts: MiddlewareParts) {
     const decision = decideFor(region, { method, path, acceptLanguage, gpc: req.headers["sec-gpc"] === "1" }, ruleset, now);
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
-    const locals: GeoComplianceLocals = {
-      id,
-      region,
-      decision,
-      noticeRendered: false,
-      markNoticeRendered(rule?: string) {
-        if (rule === undefined) locals.noticeRendered = true;
-        else if (locals.noticeRendered !== true) locals.noticeRendered = [...(locals.noticeRendered || []), rule];
-      },
-    };
+    const locals = new Locals(id, region, decision);
     if (res.locals) res.locals.geoCompliance = locals;
     // Counted after the body rewrite, so what is counted is what leaves; only for a log that writes it.
     const sent: BytesOut = parts.log.countsBytes === false ? NOT_COUNTED : ResponseTap.of(res).countBytes(method);
     parts.log.begin?.();
 
-    const outcome = newOutcome();
+    const outcome = BodyRewriting.wantsBody(decision) ? newOutcome() : BODY_LEFT_ALONE;
     const problems: string[] = [];
     let durationMicros = 0;
     let logged = false;
@@ -115,8 +123,8 @@ export function createHandler(parts: MiddlewareParts) {
       const response = { trackers: outcome.rewritten && decision.actions.some((a) => a.kind === "trackers") ? outcome.trackersNeutralized : undefined, notes: outcome.notes.length > 0 ? outcome.notes : undefined, cache: outcome.cache };
       parts.log.write({ decisionId: id, decision, method, path, client: address, bytes: sent.bytes, status: res.statusCode, rewritten: outcome.rewritten, outcome: response, error, durationMicros: Math.round(durationMicros) });
     };
-    res.once("finish", logOnce);
-    res.once("close", logOnce);
+    // 'close' comes after 'finish', and also when the connection ends first: one listener sees both.
+    res.on("close", logOnce);
 
     const context = { req, res, method, path, region, decision, decisionId: id, ruleset, now, problems };
     if (responses.answer(context)) {
