@@ -39,6 +39,31 @@ interface ResponsePlan extends PagePlan {
   /** Everything besides the body that decides the output bytes. */
   readonly key: string;
   readonly scriptHashes: readonly string[];
+  /** What the rewritten page's ETag adds to the original's: a digest of `key`. */
+  readonly etagSuffix: string;
+}
+
+/** A plan made once for readers who get the same one, with the notes made while making it. */
+interface KnownPlan {
+  readonly plan: ResponsePlan | null;
+  readonly notes: readonly string[];
+}
+
+/** Plans kept per rule set; the Host header is in the key, so a flood of made-up hosts must not grow it without end. */
+const MAX_PLANS = 1000;
+
+/** What tells a body action apart, for the plan key; remembered per action object (the rule set's are shared by all requests). */
+const actionKeys = new WeakMap<object, string>();
+
+function actionKey(a: NoticeAction | TrackersAction | ConsentAction): string {
+  let key = actionKeys.get(a);
+  if (key === undefined) {
+    if (a.kind === "notice") key = `n ${a.rule} ${a.language} ${a.dismissible ? 1 : 0} ${JSON.stringify(a.placement)}`;
+    else if (a.kind === "trackers") key = `t ${a.rule} ${a.mode} ${a.allow.join(" ")}`;
+    else key = `c ${JSON.stringify(a.defaults)}`;
+    actionKeys.set(a, key);
+  }
+  return key;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -64,11 +89,18 @@ function etagMatches(header: string, etag: string): boolean {
   return header.split(",").some((t) => opaque(t) === mine);
 }
 
-/** A validator of the original body must not validate the rewritten one: the new one names the revision and the actions. */
-export function rewrittenEtag(etag: string, planKey: string): string {
-  const suffix = createHash("sha256").update(planKey).digest("base64url").slice(0, 12);
+function etagSuffix(planKey: string): string {
+  return createHash("sha256").update(planKey).digest("base64url").slice(0, 12);
+}
+
+function withSuffix(etag: string, suffix: string): string {
   const match = /^(W\/)?"(.*)"$/.exec(etag.trim());
   return match ? `${match[1] ?? ""}"${match[2]}-gc${suffix}"` : `"gc${suffix}"`;
+}
+
+/** A validator of the original body must not validate the rewritten one: the new one names the revision and the actions. */
+export function rewrittenEtag(etag: string, planKey: string): string {
+  return withSuffix(etag, etagSuffix(planKey));
 }
 
 /**
@@ -81,6 +113,7 @@ export class BodyRewriting {
   private readonly rulesIndex = new WeakMap<RuleSet, Map<string, CompiledRule>>();
   private readonly selectors = new Map<string, SimpleSelector | SelectorError>();
   private readonly headScripts = new Map<string, { bytes: Buffer; hashes: string[] }>();
+  private readonly plans = new WeakMap<RuleSet, Map<string, KnownPlan>>();
 
   constructor(private readonly options: BodyRewritingOptions) {
     this.cache = options.cacheBytes > 0 ? new RewriteCache(options.cacheBytes) : null;
@@ -142,7 +175,7 @@ export class BodyRewriting {
     res.removeHeader("content-length");
     res.removeHeader("last-modified");
     if (typeof etag === "string") {
-      const newEtag = rewrittenEtag(etag, plan.key);
+      const newEtag = withSuffix(etag, plan.etagSuffix);
       res.setHeader("etag", newEtag);
       if (facts.ifNoneMatch !== undefined && etagMatches(facts.ifNoneMatch, newEtag)) {
         res.statusCode = 304;
@@ -206,8 +239,41 @@ export class BodyRewriting {
     return bodyPlan;
   }
 
-  /** What this reader's page gets, or null when nothing is left to do. */
+  /**
+   * What this reader's page gets, or null when nothing is left to do. Made once per rule set for
+   * all readers who get the same: it depends on the body actions, the Host, the notices dismissed
+   * and the notices the app rendered itself, and on nothing else of the request.
+   */
   planFor(facts: ReaderFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): ResponsePlan | null {
+    const rendered = marks.noticeRendered;
+    let key = `${facts.host ?? ""}|${rendered === true ? "*" : Array.isArray(rendered) ? rendered.join(",") : ""}`;
+    let cookies: Record<string, string | undefined> | null = null;
+    for (const a of decision.actions) {
+      if (a.kind !== "notice" && a.kind !== "trackers" && a.kind !== "consent") continue;
+      key += `|${actionKey(a)}`;
+      if (a.kind === "notice" && a.dismissible) {
+        const rule = this.rule(ruleset, a.rule);
+        cookies ??= facts.cookies ? parseCookies(facts.cookies) : {};
+        if (rule?.notice && cookies[dismissalCookieName(rule.id)] === noticeRevision(rule)) key += "-dismissed";
+      }
+    }
+    let plans = this.plans.get(ruleset);
+    if (!plans) {
+      plans = new Map();
+      this.plans.set(ruleset, plans);
+    }
+    let known = plans.get(key);
+    if (!known) {
+      const notes: string[] = [];
+      known = { plan: this.makePlan(facts, decision, ruleset, marks, notes), notes };
+      if (plans.size >= MAX_PLANS) plans.clear();
+      plans.set(key, known);
+    }
+    if (known.notes.length > 0) outcome.notes.push(...known.notes);
+    return known.plan;
+  }
+
+  private makePlan(facts: ReaderFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, notes: string[]): ResponsePlan | null {
     const noticeActions = decision.actions.filter((a): a is NoticeAction => a.kind === "notice");
     const trackerActions = decision.actions.filter((a): a is TrackersAction => a.kind === "trackers");
     const consentActions = decision.actions.filter((a): a is ConsentAction => a.kind === "consent");
@@ -229,7 +295,7 @@ export class BodyRewriting {
       if (placement.at === "selector") {
         const parsed = this.selector(placement.selector);
         if (parsed instanceof SelectorError) {
-          outcome.notes.push(`notice ${rule.id}: ${parsed.message}; placed at the start of <body>`);
+          notes.push(`notice ${rule.id}: ${parsed.message}; placed at the start of <body>`);
           placement = { at: "body-start" };
         } else {
           selector = parsed;
@@ -250,7 +316,8 @@ export class BodyRewriting {
     if (notices.length === 0 && !trackers && !consent) return null;
     const headScripts = this.head(trackers, consent);
     if (headScripts) scriptHashes.push(...headScripts.hashes);
-    return { head: headScripts?.bytes ?? null, notices, trackers, key: keyParts.join("\n"), scriptHashes: [...new Set(scriptHashes)] };
+    const key = keyParts.join("\n");
+    return { head: headScripts?.bytes ?? null, notices, trackers, key, scriptHashes: [...new Set(scriptHashes)], etagSuffix: etagSuffix(key) };
   }
 
   /** The scripts that go first in <head>: the guard, then the consent defaults. */
