@@ -18,13 +18,22 @@ function hostSources(domain: string): string[] {
   return [domain, `*.${domain}`];
 }
 
+/** Registrable domains by Host header: a site has a handful, and parsing one against the suffix list is not cheap. */
+const domains = new Map<string, string | null>();
+const MAX_DOMAINS = 1000;
+
 /** The site's own registrable domain from the Host header, or null for an address or a name without one. */
 export function siteDomain(req: IncomingMessage): string | null {
   const host = req.headers.host;
   if (!host) return null;
-  const parsed = parseHost(host.toLowerCase().replace(/:\d+$/, ""));
-  if (parsed.isIp || !parsed.domain || allowHostProblem(parsed.domain) !== null) return null;
-  return parsed.domain;
+  let domain = domains.get(host);
+  if (domain === undefined) {
+    const parsed = parseHost(host.toLowerCase().replace(/:\d+$/, ""));
+    domain = parsed.isIp || !parsed.domain || allowHostProblem(parsed.domain) !== null ? null : parsed.domain;
+    if (domains.size >= MAX_DOMAINS) domains.clear();
+    domains.set(host, domain);
+  }
+  return domain;
 }
 
 /**
