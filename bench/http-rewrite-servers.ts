@@ -1,13 +1,10 @@
 // The servers for bench/http-rewrite.ts, in their own process so that its memory is the server's alone.
 import express, { type Express, type RequestHandler } from "express";
 import type { AddressInfo } from "node:net";
-import { NoticeRenderer } from "../src/actions/notice.js";
-import { loadShippedTrackerList } from "../src/actions/trackers/list.js";
-import { BodyRewriting } from "../src/http/body-rewrite.js";
-import { newOutcome } from "../src/http/body-rewriter.js";
+import { fileURLToPath } from "node:url";
 import { geoCompliance } from "../src/index.js";
-import { consent, decisionWith, notice, shippedRuleset, trackers } from "../test/support/decisions.js";
 import { newsPage } from "../test/support/news-page.js";
+import { answerCpu } from "./side-by-side.js";
 
 const PAGE = newsPage(300 * 1024);
 const BIG_BLOCK = Buffer.from(`<div class="row"><p>${"Ferry timetables change with the river. ".repeat(40)}</p><img src="/img/x.jpg" alt=""></div>\n`);
@@ -38,21 +35,14 @@ function site(mw?: RequestHandler): Express {
   return app;
 }
 
-const quiet = { trustProxy: ["loopback"], decisionLog: false } as const;
+// The decision log is measured on its own (`npm run bench -- logging`).
+const quiet = { trustProxy: ["loopback"], decisionLog: false, watch: false } as const;
 const withCache = geoCompliance(quiet);
 const noCache = geoCompliance({ ...quiet, rewriteCache: false });
-// Notice, trackers and consent together, from the actions contract (the shipped rule asks for the notice only).
-const body = new BodyRewriting({ trackers: loadShippedTrackerList(), notices: new NoticeRenderer(), cacheBytes: 64 * 1024 * 1024 });
-const full = decisionWith([notice({ at: "body-start" }, { language: "ru" }), trackers("list"), consent()]);
-const allActions: RequestHandler = (req, res, next) => {
-  withCache(req, res, () => {
-    // The real middleware has decided (region, log line); the body stage gets the fuller decision.
-    body.attach(req, res, full, shippedRuleset(), {}, newOutcome());
-    next();
-  });
-};
+// A reader in Russia gets the notice, trackers off by the list, and consent defaults, from a rule file.
+const allActions = geoCompliance({ ...quiet, rules: fileURLToPath(new URL("../../bench/rules/notice-trackers-consent.yaml", import.meta.url)) });
 
-const servers = {
+const servers: Record<string, Express> = {
   plain: site(),
   guarded: site(withCache),
   guardedNoCache: site(noCache),
@@ -70,11 +60,9 @@ for (const [name, app] of Object.entries(servers)) {
 // Peak RSS while asked.
 let sampler: NodeJS.Timeout | null = null;
 let peak = 0;
-process.on("message", (m: { rss?: "start" | "stop"; cpu?: true }) => {
-  if (m.cpu) {
-    const u = process.cpuUsage();
-    process.send?.({ cpuMicros: u.user + u.system });
-  } else if (m.rss === "start") {
+answerCpu();
+process.on("message", (m: { rss?: "start" | "stop" }) => {
+  if (m.rss === "start") {
     global.gc?.();
     const base = process.memoryUsage.rss();
     peak = base;

@@ -1,51 +1,15 @@
 // End to end: a 300 KB page served with res.send, with and without the middleware; memory for one
 // streamed 50 MB page; time to first byte for a handler that waits after its first chunk.
-import autocannon from "autocannon";
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { geoCompliance } from "../src/index.js";
 import { newsPage } from "../test/support/news-page.js";
-import { ROUNDS, SECONDS } from "./settings.js";
+import { ask, CONNECTIONS, pin, PAIRS, row, ROW_HEADER, RUN_SECONDS, sideBySide } from "./side-by-side.js";
 
-const CONNECTIONS = 10;
 type Ports = Record<"plain" | "guarded" | "guardedNoCache" | "guardedAll", number>;
-
-let serverProcess: ChildProcess;
-/** Server CPU time per request, summed per server: less at the mercy of a busy machine than requests per second. */
-const cpu = new Map<number, { micros: number; requests: number }>();
-
-async function rps(port: number, path: string, headers: Record<string, string>): Promise<number> {
-  const before = await ask<number>(serverProcess, { cpu: true }, "cpuMicros");
-  const result = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS, duration: SECONDS, headers });
-  const after = await ask<number>(serverProcess, { cpu: true }, "cpuMicros");
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`port ${port}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  const c = cpu.get(port) ?? { micros: 0, requests: 0 };
-  c.micros += after - before;
-  c.requests += result.requests.total;
-  cpu.set(port, c);
-  return result.requests.average;
-}
-
-function cpuPerRequest(port: number): number {
-  const c = cpu.get(port)!;
-  return c.micros / c.requests;
-}
-
-function ask<T>(child: ChildProcess, message: unknown, key: string): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (m: Record<string, unknown>): void => {
-      if (key in m) {
-        child.off("message", on);
-        resolve(m[key] as T);
-      }
-    };
-    child.on("message", on);
-    child.send(message as object);
-  });
-}
 
 /** Reads a response to the end, discarding it; returns ms to first byte and to the end, and the byte count. */
 function read(port: number, path: string, headers: Record<string, string>): Promise<{ ttfb: number; total: number; bytes: number }> {
@@ -99,35 +63,56 @@ function perCall(fn: () => void, ms = 600): number {
   return ((performance.now() - start) * 1000) / n;
 }
 
+/** Medians of `a` and `b` per call, measured in alternating slices so that a drift in the machine's load favours neither. */
+function pairedPerCall(a: () => void, b: () => void, slices = 9, ms = 120): [number, number] {
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < slices; i++) {
+    as.push(perCall(a, ms));
+    bs.push(perCall(b, ms));
+  }
+  const median = (v: number[]): number => [...v].sort((x, y) => x - y)[v.length >> 1]!;
+  return [median(as), median(bs)];
+}
+
 /**
- * The middleware's own work per request, in process: what it adds to a request, free of the
- * network and of other load on the machine, beside what res.send itself does for this page.
+ * The middleware's own work per request, in process, free of the network and of other load on the
+ * machine: alone (everything it touches stays in the CPU caches), and between requests that do
+ * what res.send does for this page (encode and hash 300 KB), which leaves the caches as cold as
+ * a server's are. The second is what a server pays.
  */
 function inProcess(): void {
   const page = newsPage(300 * 1024);
   const etag = `W/"${createHash("sha1").update(page).digest("base64")}"`;
-  const withCache = geoCompliance({ trustProxy: ["loopback"], decisionLog: false });
-  const noCache = geoCompliance({ trustProxy: ["loopback"], decisionLog: false, rewriteCache: false });
+  const withCache = geoCompliance({ trustProxy: ["loopback"], decisionLog: false, watch: false });
+  const noCache = geoCompliance({ trustProxy: ["loopback"], decisionLog: false, rewriteCache: false, watch: false });
   const body = Buffer.from(page);
-  const app = perCall(() => {
-    // What Express's res.send does with a 300 KB string: encode it and hash it for the ETag.
-    createHash("sha1").update(Buffer.from(page)).digest("base64");
-  });
+  // What Express's res.send does with a 300 KB string: encode it and hash it for the ETag.
+  const send = (): void => void createHash("sha1").update(Buffer.from(page)).digest("base64");
   const once = (mw: typeof withCache, ip: string) => () => {
     const { req, res } = fakeExchange(ip, etag);
     mw(req, res, () => {});
     res.end(body);
     res.emit("finish");
+    res.emit("close");
   };
   console.log("\nthe middleware's own work per request, in process (no network, no other load), 300 KB page");
-  console.log(`res.send's own work (encode + ETag hash)         ${app.toFixed(1).padStart(8)} µs`);
+  const [app] = pairedPerCall(send, send, 3);
+  console.log(`res.send's own work (encode + ETag hash)              ${app.toFixed(1).padStart(8)} µs`);
+  console.log(`${"".padEnd(46)} alone     between res.send's work (share of it)`);
   for (const [name, mw, ip] of [
     ["added, no rule applies (US)", withCache, "8.8.8.8"],
     ["added, page rewritten from the cache (RU)", withCache, "77.88.8.8"],
     ["added, page rewritten, cache off (RU)", noCache, "77.88.8.8"],
   ] as const) {
-    const us = perCall(once(mw, ip));
-    console.log(`${name.padEnd(48)} ${us.toFixed(1).padStart(8)} µs  (${((100 * us) / app).toFixed(1)}% of res.send's work)`);
+    const request = once(mw, ip);
+    const alone = perCall(request);
+    const [sendOnly, both] = pairedPerCall(send, () => {
+      send();
+      request();
+    });
+    const cold = both - sendOnly;
+    console.log(`${name.padEnd(46)} ${alone.toFixed(1).padStart(6)} µs ${cold.toFixed(1).padStart(8)} µs  (${((100 * cold) / sendOnly).toFixed(1)}%)`);
   }
   void withCache.close();
   void noCache.close();
@@ -136,47 +121,24 @@ function inProcess(): void {
 export async function run(): Promise<void> {
   inProcess();
   const child = fork(fileURLToPath(new URL("./http-rewrite-servers.js", import.meta.url)), { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: ["--expose-gc"] });
-  serverProcess = child;
-  const ports = await new Promise<Ports>((resolve) => child.once("message", (m) => resolve((m as { ports: Ports }).ports)));
+  const ports = await ask<Ports>(child, undefined, "ports");
+  const pinned = pin(child);
   const US = { "x-forwarded-for": "8.8.8.8" };
   const RU = { "x-forwarded-for": "77.88.8.8", "accept-language": "ru" };
   try {
-    console.log(`300 KB news page sent with res.send, ${CONNECTIONS} connections, ${SECONDS}s x ${ROUNDS} rounds each, alternating, against 127.0.0.1`);
-    console.log("requests per second, and the server's CPU time per request (the same ratio, less disturbed by other load)");
-    console.log("reader                                              without mw   with mw    ratio   target     CPU µs/req without, with, ratio");
+    console.log(`\n300 KB news page sent with res.send, the same app without the middleware (base) and with it (mw), in one process; decision log off`);
+    console.log(`${CONNECTIONS} connections, ${PAIRS} pairs of ${RUN_SECONDS}s runs per row, order alternating, against 127.0.0.1; ${pinned.note}`);
+    console.log("requests per second (medians), the ratio mw/base (median of the pairs, min-max), and the server's CPU time per request");
+    console.log(ROW_HEADER);
     const rows: Array<[string, keyof Ports, Record<string, string>, string]> = [
       ["no rule applies (US)", "guarded", US, ">= 0.95x"],
-      ["page rewritten: notice (RU)", "guarded", RU, ">= 0.85x"],
-      ["page rewritten: notice + trackers + consent (RU)", "guardedAll", RU, ">= 0.85x"],
-      ["page rewritten: notice (RU), rewrite cache off", "guardedNoCache", RU, "(design)"],
+      ["page rewritten: the shipped Russia rule (RU)", "guarded", RU, ">= 0.85x"],
+      ["page rewritten: notice + list trackers + consent", "guardedAll", RU, ">= 0.85x"],
+      ["page rewritten: Russia rule, rewrite cache off", "guardedNoCache", RU, "(design)"],
     ];
     for (const [name, server, headers, target] of rows) {
-      await autocannon({ url: `http://127.0.0.1:${ports.plain}/page`, connections: CONNECTIONS, amount: 300, headers });
-      await autocannon({ url: `http://127.0.0.1:${ports[server]}/page`, connections: CONNECTIONS, amount: 300, headers });
-      let base = 0;
-      let mw = 0;
-      const ratios: number[] = [];
-      cpu.clear();
-      for (let round = 0; round < ROUNDS; round++) {
-        // Alternate which goes first, so that a drift in the machine's load favours neither.
-        let plainRps: number;
-        let mwRps: number;
-        if (round % 2 === 0) {
-          plainRps = await rps(ports.plain, "/page", headers);
-          mwRps = await rps(ports[server], "/page", headers);
-        } else {
-          mwRps = await rps(ports[server], "/page", headers);
-          plainRps = await rps(ports.plain, "/page", headers);
-        }
-        base += plainRps;
-        mw += mwRps;
-        ratios.push(mwRps / plainRps);
-      }
-      console.log(
-        `${name.padEnd(50)} ${(base / ROUNDS).toFixed(0).padStart(10)} ${(mw / ROUNDS).toFixed(0).padStart(9)} ${(mw / base).toFixed(3).padStart(8)}x   ${target.padEnd(9)}` +
-          `  ${cpuPerRequest(ports.plain).toFixed(0).padStart(6)} ${cpuPerRequest(ports[server]).toFixed(0).padStart(6)} ${(cpuPerRequest(ports.plain) / cpuPerRequest(ports[server])).toFixed(3).padStart(7)}x` +
-          `   (rps ratio by round: ${ratios.map((r) => r.toFixed(2)).join(", ")})`,
-      );
+      const c = await sideBySide(child, `http://127.0.0.1:${ports.plain}/page`, `http://127.0.0.1:${ports[server]}/page`, headers);
+      console.log(row(name, c, target));
     }
 
     console.log("\none streamed 50 MB page (write/drain), server process RSS growth, target < 32 MB");
@@ -200,6 +162,7 @@ export async function run(): Promise<void> {
       console.log(`${name.padEnd(46)} first byte ${r.ttfb.toFixed(1).padStart(6)} ms, end ${r.total.toFixed(1).padStart(6)} ms  ${r.ttfb < r.total - 400 ? "ok" : "FIRST BYTE LATE"}`);
     }
   } finally {
+    pinned.undo();
     child.disconnect();
   }
 }
