@@ -72,6 +72,24 @@ function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | readon
 }
 
 const taps = new WeakMap<ServerResponse, ResponseTap>();
+const SCRATCH_A = Symbol("geo-compliance scratch");
+const SCRATCH_B = Symbol("geo-compliance scratch");
+
+/**
+ * Turns the response object's properties into a dictionary. Express gives every response a new
+ * prototype, and V8 then makes a fresh hidden class for each property added to it: each of our
+ * wrappers would cost a copy of the object's ~40-entry layout, and every later property access
+ * (ours and Node's) would miss V8's caches. In dictionary mode an added property is a hash insert,
+ * and responses share their hidden class again. Deleting a property other than the last one added
+ * is what makes V8 switch; the object ends with the properties it had.
+ */
+function useDictionaryProperties(res: ServerResponse): void {
+  const o = res as unknown as Record<symbol, unknown>;
+  o[SCRATCH_A] = 0;
+  o[SCRATCH_B] = 0;
+  delete o[SCRATCH_A];
+  delete o[SCRATCH_B];
+}
 
 /**
  * Everything the middleware needs from one response as it is sent: a moment when the headers are
@@ -102,7 +120,9 @@ export class ResponseTap implements BytesOut {
   private originalOn: On | null = null;
   private originalWriteHead: WriteHead | null = null;
 
-  private constructor(private readonly res: ServerResponse) {}
+  private constructor(private readonly res: ServerResponse) {
+    useDictionaryProperties(res);
+  }
 
   /** The tap of this response, made on first use. */
   static of(res: ServerResponse): ResponseTap {
