@@ -15,7 +15,7 @@ import { charsetMode, contentTypeCharset, type CharsetMode } from "./charset.js"
 import { EncodedBodyStream, parseContentEncoding, type BodySink, type BodyStream, type Coding } from "./content-encoding.js";
 import { allowInjectedScripts, scriptHash } from "./csp-hashes.js";
 import type { ScannerLimits } from "./html-scanner.js";
-import { interceptBody, type BodyPlan } from "./intercept.js";
+import { interceptBody, type BodyPlan, type ResponseTap } from "./intercept.js";
 import type { PagePlan, PlannedNotice } from "./page-rewriter.js";
 import { RewriteCache } from "./rewrite-cache.js";
 import { notRewritableBecause } from "./rewritable.js";
@@ -130,7 +130,7 @@ export class BodyRewriting {
    * range of the page without the notice must not reach a reader who gets it with the notice.
    * The middleware answers If-None-Match itself, against the rewritten ETag.
    */
-  attach(req: IncomingMessage, res: ServerResponse, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): void {
+  attach(req: IncomingMessage, res: ServerResponse, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome, tap?: ResponseTap): void {
     if (!BodyRewriting.wantsBody(decision)) return;
     const headers = req.headers;
     const facts: ReaderFacts = {
@@ -148,7 +148,7 @@ export class BodyRewriting {
       delete headers.range;
       delete headers["if-range"];
     }
-    interceptBody(res, { onHeaders: (response, whole) => this.onHeaders(response, whole, facts, decision, ruleset, marks, outcome) });
+    interceptBody(res, { onHeaders: (response, whole) => this.onHeaders(response, whole, facts, decision, ruleset, marks, outcome) }, tap);
   }
 
   private onHeaders(res: ServerResponse, whole: Buffer | null, facts: ReaderFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): BodyPlan | null {

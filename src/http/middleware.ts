@@ -84,7 +84,7 @@ export function createHandler(parts: MiddlewareParts) {
   // A header a rule asks for that could not be sent stops start-up, not a request.
   assertRuleHeaders(parts.ruleset());
   return function geoComplianceHandler(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next: Next): void {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     // One snapshot per request: a reload mid-response cannot mix two revisions.
     const ruleset = parts.ruleset();
     const resolved = parts.resolver.resolve(req);
@@ -109,7 +109,8 @@ export function createHandler(parts: MiddlewareParts) {
     const locals = new Locals(id, region, decision);
     if (res.locals) res.locals.geoCompliance = locals;
     // Counted after the body rewrite, so what is counted is what leaves; only for a log that writes it.
-    const sent: BytesOut = parts.log.countsBytes === false ? NOT_COUNTED : ResponseTap.of(res).countBytes(method);
+    const tap = ResponseTap.create(res);
+    const sent: BytesOut = parts.log.countsBytes === false ? NOT_COUNTED : tap.countBytes(method);
     parts.log.begin?.();
 
     const outcome = BodyRewriting.wantsBody(decision) ? newOutcome() : BODY_LEFT_ALONE;
@@ -126,17 +127,17 @@ export function createHandler(parts: MiddlewareParts) {
     // 'close' comes after 'finish', and also when the connection ends first: one listener sees both.
     res.on("close", logOnce);
 
-    const context = { req, res, method, path, region, decision, decisionId: id, ruleset, now, problems };
+    const context = { req, res, method, path, region, decision, decisionId: id, ruleset, now, problems, tap };
     if (responses.answer(context)) {
-      durationMicros = Number(process.hrtime.bigint() - started) / 1000;
+      durationMicros = (performance.now() - started) * 1000;
       return;
     }
-    parts.body.attach(req, res, decision, ruleset, locals, outcome);
+    parts.body.attach(req, res, decision, ruleset, locals, outcome, tap);
     // Installed after the body interception so it runs first when the headers go out, and sees
     // writeHead's own headers applied in full.
     responses.onHeaders(context);
 
-    durationMicros = Number(process.hrtime.bigint() - started) / 1000;
+    durationMicros = (performance.now() - started) * 1000;
     next();
   };
 }

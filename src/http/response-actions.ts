@@ -25,6 +25,8 @@ export interface ResponseContext {
   readonly now: Date;
   /** Problems met while carrying out the actions, for the decision log. */
   readonly problems: string[];
+  /** The response's tap, when the middleware made one. */
+  readonly tap?: ResponseTap;
 }
 
 /** Cookie patterns compiled once per action (actions are built once per rule set). */
@@ -91,7 +93,20 @@ export class ResponseActions {
     const cookies = decision.actions.filter((a): a is CookiesAction => a.kind === "cookies");
     if (!scope.byRegion && headers.length === 0 && trackers.length === 0 && cookies.length === 0) return;
     const localized = decision.actions.some((a) => a.kind === "notice");
-    ResponseTap.of(res).onHeaders((response) => {
+    const tap = ctx.tap ?? ResponseTap.of(res);
+    if (headers.length === 0 && trackers.length === 0 && cookies.length === 0) {
+      // Most readers: only the cache marking.
+      tap.onHeaders((response) => {
+        try {
+          this.cache.apply(response, ctx.region, scope, localized);
+        } catch (error) {
+          response.setHeader("Cache-Control", "no-store");
+          ctx.problems.push(`response headers: ${(error as Error).message}`);
+        }
+      });
+      return;
+    }
+    tap.onHeaders((response) => {
       try {
         ctx.problems.push(...applyRuleHeaders(response, headers));
         if (trackers.length > 0) {
