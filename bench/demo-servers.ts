@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDemoSite } from "../demo/app.js";
 import { geoCompliance } from "../src/index.js";
+import { answerCpu } from "./side-by-side.js";
 
 const compliance = geoCompliance({
   trustProxy: ["loopback"],
@@ -15,8 +16,9 @@ const guarded = createDemoSite(compliance).listen(0, "127.0.0.1", report);
 let listening = 0;
 function report(): void {
   if (++listening < 2) return;
-  process.send?.({ plain: (plain.address() as AddressInfo).port, guarded: (guarded.address() as AddressInfo).port });
+  process.send?.({ ports: { plain: (plain.address() as AddressInfo).port, guarded: (guarded.address() as AddressInfo).port } });
 }
+answerCpu();
 process.on("disconnect", () => {
   void compliance.close().then(() => process.exit(0));
 });

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDemoSite } from "../demo/app.js";
 import { geoCompliance } from "../src/index.js";
+import { answerCpu } from "./side-by-side.js";
 
 const file = join(mkdtempSync(join(tmpdir(), "gc-bench-log-")), "decisions.jsonl");
 const on = geoCompliance({ trustProxy: ["loopback"], decisionLog: { destination: file } });
@@ -17,8 +18,8 @@ function report(): void {
   const [a, b] = servers.map((s) => (s.address() as AddressInfo).port);
   process.send?.({ ports: { on: a, off: b } });
 }
+answerCpu();
 process.on("message", (m) => {
-  if (m === "cpu") process.send?.({ cpu: process.cpuUsage() });
   // Lines are batched and flushed at least every second.
   if (m === "status") setTimeout(() => process.send?.({ status: on.status().log }), 1500);
 });
