@@ -4,6 +4,7 @@
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import { CacheSafety } from "../src/actions/cache.js";
+import { ResponseTap } from "../src/http/intercept.js";
 import { ResponseActions, type ResponseContext } from "../src/http/response-actions.js";
 import type { Action } from "../src/rules/actions.js";
 import { compileRules } from "../src/rules/compile.js";
@@ -58,6 +59,8 @@ function withActions(list: readonly Action[]) {
       ruleset,
       now: new Date(),
       problems: [],
+      // As the middleware does: the tap it made for the response.
+      tap: ResponseTap.create(res),
     };
     actions.onHeaders(ctx);
     appWrites(res);

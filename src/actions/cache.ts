@@ -90,6 +90,20 @@ export function privateCacheControl(existing: string | null): string | null {
   return ["private", ...list.filter((d) => !SHARED_ONLY.has(directiveName(d)))].join(", ");
 }
 
+/** An app sends a handful of Cache-Control values; each is merged once. */
+const merges = new Map<string, string | null>();
+const MAX_MERGES = 256;
+
+function mergedPrivate(existing: string): string | null {
+  let merged = merges.get(existing);
+  if (merged === undefined) {
+    merged = privateCacheControl(existing);
+    if (merges.size >= MAX_MERGES) merges.clear();
+    merges.set(existing, merged);
+  }
+  return merged;
+}
+
 /**
  * Headers that tell a CDN how to cache in place of Cache-Control (RFC 9213 and vendors' own): while
  * they stand, `private` would not reach the CDN, so they are removed from private responses.
@@ -123,7 +137,7 @@ export class CacheSafety {
       return;
     }
     const current = res.getHeader("cache-control");
-    const merged = privateCacheControl(current === undefined ? null : Array.isArray(current) ? current.join(", ") : String(current));
+    const merged = current === undefined ? "private" : mergedPrivate(Array.isArray(current) ? current.join(", ") : String(current));
     if (merged !== null) res.setHeader("Cache-Control", merged);
     for (const name of CDN_CACHE_HEADERS) if (res.hasHeader(name)) res.removeHeader(name);
   }

@@ -76,6 +76,18 @@ function policyFor(allow: readonly string[], site: string | null): Middleware {
   return mw;
 }
 
+/** An allowlist split into the hosts that go into the policy and the entries refused; once per rule set's list. */
+const checked = new WeakMap<readonly string[], { refused: string[]; hosts: string[] }>();
+
+function checkedAllow(allow: readonly string[]): { refused: string[]; hosts: string[] } {
+  let c = checked.get(allow);
+  if (!c) {
+    c = { refused: allow.filter((h) => allowHostProblem(h) !== null), hosts: allow.filter((h) => allowHostProblem(h) === null).map((h) => h.toLowerCase()) };
+    checked.set(allow, c);
+  }
+  return c;
+}
+
 /**
  * Adds the third-party policy. A policy the app already set is kept and ours is sent beside it as
  * a second header: browsers enforce every policy they get, so adding one can only narrow what the
@@ -83,8 +95,7 @@ function policyFor(allow: readonly string[], site: string | null): Middleware {
  * the policy) and returned for the log.
  */
 export function applyThirdPartyCsp(req: IncomingMessage, res: ServerResponse, allow: readonly string[]): string[] {
-  const refused = allow.filter((h) => allowHostProblem(h) !== null);
-  const hosts = allow.filter((h) => allowHostProblem(h) === null).map((h) => h.toLowerCase());
+  const { refused, hosts } = checkedAllow(allow);
   const existing = res.getHeader("content-security-policy");
   policyFor(hosts, siteDomain(req))(req, res, () => {});
   if (existing !== undefined) {
