@@ -1,8 +1,9 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { geoCompliance, OptionsError } from "../src/index.js";
 import { clientField, networkPrefix } from "../src/log/client.js";
 import { DecisionLog } from "../src/log/decision-log.js";
-import { actionField, decisionLine, outcomeOf, type DecisionRecord } from "../src/log/record.js";
+import { actionField, decisionJsonFields, decisionLine, outcomeOf, type DecisionRecord } from "../src/log/record.js";
 import type { Action } from "../src/rules/actions.js";
 import type { Decision } from "../src/rules/decide.js";
 import { RuleLoadError } from "../src/rules/errors.js";
@@ -190,4 +191,49 @@ describe("decision log options", () => {
       expect(() => geoCompliance({ decisionLog: value as never })).to.throw(OptionsError, message);
     });
   }
+});
+
+describe("decision line serializing", () => {
+  it("writes exactly what JSON.stringify writes for the line's fields, shared pieces and all (property)", () => {
+    const text = fc.string({ unit: "binary", maxLength: 12 });
+    const region = fc.record({ country: fc.option(fc.constantFrom("RU", "UA", "DE"), { nil: null }), subdivision: fc.option(fc.constantFrom("UA-43", "DE-BY"), { nil: null }), source: fc.constantFrom("geoip", "header", "none") as fc.Arbitrary<"geoip" | "header" | "none">, reason: fc.option(text, { nil: undefined }) }).map((r) => {
+      const { reason, ...rest } = r;
+      return reason === undefined ? rest : { ...rest, reason };
+    });
+    const action = fc.constantFrom<Action>(
+      Object.freeze({ kind: "notice", rule: "r\"1", language: "ru", placement: Object.freeze({ at: "body-start" as const }), dismissible: false }),
+      Object.freeze({ kind: "trackers", rule: "r2", mode: "third-party", allow: [] }),
+      Object.freeze({ kind: "header", rule: "r3", name: "Referrer-Policy", value: "no-referrer" }),
+      { kind: "cookies", rule: "r4", drop: ["_ga*", "ü"] },
+      Object.freeze({ kind: "redirect", rule: "r5", status: 307, location: "https://example.org/\u2028" }),
+    );
+    const shared = [{ country: "RU", subdivision: null, source: "geoip" as const }].map((r) => Object.freeze(r));
+    fc.assert(
+      fc.property(
+        fc.record({
+          region: fc.oneof(region, fc.constantFrom(...shared)),
+          log: fc.constantFrom("full", "minimal") as fc.Arbitrary<"full" | "minimal">,
+          matched: fc.array(text, { maxLength: 3 }),
+          actions: fc.array(action, { maxLength: 4 }),
+          path: text,
+          method: fc.constantFrom("GET", "HEAD", "POST"),
+          client: fc.option(fc.constantFrom("85.214.132.117", "2a02:2378:1::10", "garbage"), { nil: null }),
+          status: fc.integer({ min: 100, max: 599 }),
+          bytes: fc.option(fc.nat(), { nil: undefined }),
+          duration: fc.oneof(fc.nat(), fc.double()),
+          error: fc.option(text, { nil: undefined }),
+          outcome: fc.option(fc.record({ trackers: fc.option(fc.nat(), { nil: undefined }), notes: fc.option(fc.array(text, { maxLength: 2 }), { nil: undefined }), cache: fc.constantFrom(undefined, "hit", "miss") }), { nil: undefined }),
+          rate: fc.option(fc.double({ min: 0, max: 1 }), { nil: undefined }),
+          mode: fc.constantFrom("prefix", "raw", "hash", "none") as fc.Arbitrary<"prefix" | "raw" | "hash" | "none">,
+        }),
+        (c) => {
+          const r = record({ decision: decision({ region: c.region, log: c.log, matched: c.matched, actions: c.actions }), path: c.path, method: c.method, client: c.client, status: c.status, bytes: c.bytes, durationMicros: c.duration, error: c.error, outcome: c.outcome });
+          const settings = { client: c.mode, hashKey: KEY };
+          // Twice: the second time from the pieces made the first time.
+          for (let i = 0; i < 2; i++) expect(`{${decisionJsonFields(r, settings, c.rate)}`).to.equal(JSON.stringify(decisionLine(r, settings, c.rate)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -117,6 +117,57 @@ export function decisionLine(r: DecisionRecord, settings: LineSettings, sampleRa
   return line;
 }
 
+// JSON of what many lines share: a region from the region cache, an action of the rule set.
+const regionJson = new WeakMap<object, string>();
+const actionJson = new WeakMap<object, string>();
+
+function cachedJson(cache: WeakMap<object, string>, value: object, make: () => unknown): string {
+  let json = cache.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(make());
+    // Frozen objects are the shared ones; a fresh object may still change.
+    if (Object.isFrozen(value)) cache.set(value, json);
+  }
+  return json;
+}
+
+function numberJson(n: number): string {
+  return Number.isFinite(n) ? String(n) : "null";
+}
+
+/**
+ * `JSON.stringify(decisionLine(r, settings, sampleRate))` without its leading "{", made from
+ * pieces: the region and the actions are shared by many lines, so their JSON is made once.
+ */
+export function decisionJsonFields(r: DecisionRecord, settings: LineSettings, sampleRate?: number): string {
+  const d = r.decision;
+  const full = d.log === "full";
+  const region = d.region;
+  let json = `"type":"decision","decision_id":${JSON.stringify(r.decisionId)},"revision":${JSON.stringify(d.revision)},"region":`;
+  json += cachedJson(regionJson, region, () =>
+    region.reason ? { country: region.country, subdivision: region.subdivision, source: region.source, reason: region.reason } : { country: region.country, subdivision: region.subdivision, source: region.source },
+  );
+  if (full) {
+    const client = clientField(r.client, settings.client, settings.hashKey);
+    if (client !== undefined) json += `,"client":${JSON.stringify(client)}`;
+  }
+  json += `,"method":${JSON.stringify(r.method)}`;
+  if (full) json += `,"path":${JSON.stringify(withoutQuery(r.path))}`;
+  json += `,"rules":${JSON.stringify(d.matched)},"actions":[`;
+  for (let i = 0; i < d.actions.length; i++) {
+    const a = d.actions[i]!;
+    if (i > 0) json += ",";
+    json += cachedJson(actionJson, a, () => actionField(a));
+  }
+  json += "]";
+  const outcome = outcomeField(r.outcome);
+  if (outcome) json += `,"outcome":${JSON.stringify(outcome)}`;
+  json += `,"status":${numberJson(r.status)},"rewritten":${r.rewritten ? "true" : "false"},"bytes":${numberJson(r.bytes ?? 0)},"duration_us":${numberJson(r.durationMicros)}`;
+  if (r.error) json += `,"error":${JSON.stringify(r.error)}`;
+  if (sampleRate !== undefined) json += `,"sample_rate":${numberJson(sampleRate)}`;
+  return `${json}}`;
+}
+
 /** The outcomes a decision is counted under, in metrics and in `geo-compliance logs summary`. */
 export type Outcome = "untouched" | "applied" | "rewritten" | "blocked" | "redirected" | "error";
 
