@@ -151,7 +151,13 @@ export class DecisionLog implements DecisionSink, Flushable {
     const times = this.queuedAt;
     this.queued = [];
     this.queuedAt = [];
-    for (let i = 0; i < records.length; i++) this.record(records[i]!, times[i]!);
+    // The turn's lines reach the destination now, as one write, rather than after another turn.
+    this.output?.hold();
+    try {
+      for (let i = 0; i < records.length; i++) this.record(records[i]!, times[i]!);
+    } finally {
+      this.output?.release();
+    }
   };
 
   private record(record: DecisionRecord, at: Date): void {

@@ -102,6 +102,8 @@ export class LineOutput {
   // the destination as one string; `groups` are the batches it has not confirmed, oldest first.
   private batch: string[] = [];
   private batchScheduled = false;
+  /** Lines written while held wait for release(), which sends them at once. */
+  private holding = false;
   private groups: Array<{ bytes: number; lines: number }> = [];
   private groupHead = 0;
   private unconfirmedLines = 0;
@@ -190,7 +192,7 @@ export class LineOutput {
         case "bytes":
           // One write per batch: the destination's per-write bookkeeping is paid once, not per line.
           this.batch.push(line);
-          if (!this.batchScheduled) {
+          if (!this.batchScheduled && !this.holding) {
             this.batchScheduled = true;
             setImmediate(this.sendBatch);
           }
@@ -220,6 +222,16 @@ export class LineOutput {
       this.failed++;
       this.fail(error);
     }
+  }
+
+  /** Lines written from now until release() go to the destination together, when it is called. */
+  hold(): void {
+    this.holding = true;
+  }
+
+  release(): void {
+    this.holding = false;
+    if (!this.batchScheduled) this.sendBatch();
   }
 
   /** A line that never reached the destination: counted as failed, with why. */
