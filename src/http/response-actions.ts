@@ -94,18 +94,6 @@ export class ResponseActions {
     if (!scope.byRegion && headers.length === 0 && trackers.length === 0 && cookies.length === 0) return;
     const localized = decision.actions.some((a) => a.kind === "notice");
     const tap = ctx.tap ?? ResponseTap.of(res);
-    if (headers.length === 0 && trackers.length === 0 && cookies.length === 0) {
-      // Most readers: only the cache marking.
-      tap.onHeaders((response) => {
-        try {
-          this.cache.apply(response, ctx.region, scope, localized);
-        } catch (error) {
-          response.setHeader("Cache-Control", "no-store");
-          ctx.problems.push(`response headers: ${(error as Error).message}`);
-        }
-      });
-      return;
-    }
     tap.onHeaders((response) => {
       try {
         ctx.problems.push(...applyRuleHeaders(response, headers));
@@ -115,8 +103,9 @@ export class ResponseActions {
           const allowLists = new Map(trackers.filter((t) => t.mode === "third-party").map((t) => [t.allow.join(" "), t.allow]));
           for (const allow of allowLists.values()) ctx.problems.push(...applyThirdPartyCsp(req, response, allow));
         }
-        const cookieFilters = [...(trackers.length > 0 ? [TRACKING_COOKIE_FILTER] : []), ...cookies.map((c) => filterFor(c, ctx.problems))];
-        dropCookies(response, cookieFilters);
+        if (trackers.length > 0 || cookies.length > 0) {
+          dropCookies(response, [...(trackers.length > 0 ? [TRACKING_COOKIE_FILTER] : []), ...cookies.map((c) => filterFor(c, ctx.problems))]);
+        }
         this.cache.apply(response, ctx.region, scope, localized);
       } catch (error) {
         // Whatever failed, no cache may keep this response for another reader.
