@@ -15,7 +15,7 @@ import { charsetMode, contentTypeCharset, type CharsetMode } from "./charset.js"
 import { EncodedBodyStream, parseContentEncoding, type BodySink, type BodyStream, type Coding } from "./content-encoding.js";
 import { allowInjectedScripts, scriptHash } from "./csp-hashes.js";
 import type { ScannerLimits } from "./html-scanner.js";
-import { interceptBody, type BodyPlan, type ResponseTap } from "./intercept.js";
+import { ResponseTap, type BodyPlan } from "./intercept.js";
 import type { PagePlan, PlannedNotice } from "./page-rewriter.js";
 import { RewriteCache } from "./rewrite-cache.js";
 import { notRewritableBecause } from "./rewritable.js";
@@ -93,14 +93,10 @@ function etagSuffix(planKey: string): string {
   return createHash("sha256").update(planKey).digest("base64url").slice(0, 12);
 }
 
+/** A validator of the original body must not validate the rewritten one: the new one names the revision and the actions. */
 function withSuffix(etag: string, suffix: string): string {
   const match = /^(W\/)?"(.*)"$/.exec(etag.trim());
   return match ? `${match[1] ?? ""}"${match[2]}-gc${suffix}"` : `"gc${suffix}"`;
-}
-
-/** A validator of the original body must not validate the rewritten one: the new one names the revision and the actions. */
-export function rewrittenEtag(etag: string, planKey: string): string {
-  return withSuffix(etag, etagSuffix(planKey));
 }
 
 /**
@@ -148,7 +144,7 @@ export class BodyRewriting {
       delete headers.range;
       delete headers["if-range"];
     }
-    interceptBody(res, { onHeaders: (response, whole) => this.onHeaders(response, whole, facts, decision, ruleset, marks, outcome) }, tap);
+    (tap ?? ResponseTap.of(res)).body({ onHeaders: (response, whole) => this.onHeaders(response, whole, facts, decision, ruleset, marks, outcome) });
   }
 
   private onHeaders(res: ServerResponse, whole: Buffer | null, facts: ReaderFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): BodyPlan | null {

@@ -319,8 +319,3 @@ export class ResponseTap implements BytesOut {
     } as ServerResponse["on"];
   }
 }
-
-/** Routes one response's body through the plan `hooks` chooses; see {@link ResponseTap}. */
-export function interceptBody(res: ServerResponse, hooks: InterceptHooks, tap: ResponseTap = ResponseTap.of(res)): void {
-  tap.body(hooks);
-}
