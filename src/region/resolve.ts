@@ -123,9 +123,7 @@ export class RegionResolver {
     if (client.reason) notes.push(client.reason);
     if (!client.address) return { region: withNotes(unknownRegion("no client address"), notes), address: null };
     const found = remembered?.found ?? this.lookup(client.address);
-    if (found.source === "network" || !client.peerTrusted || this.headers.length === 0) {
-      return { region: withNotes(found, notes), address: client.address };
-    }
+    if (!this.headersMayApply(client, found)) return { region: withNotes(found, notes), address: client.address };
     const reading = readRegionHeaders(req.headers, this.headers);
     if (reading === null) return { region: withNotes(found, notes), address: client.address };
     if (reading.kind === "stop") return { region: withNotes(unknownRegion(reading.reason), notes), address: client.address };
@@ -141,6 +139,11 @@ export class RegionResolver {
       notes.push("subdivision from the GeoIP database");
     }
     return { region: withNotes({ country: reading.country, subdivision, source: "header", reason: `${reading.header} headers` }, notes), address: client.address };
+  }
+
+  /** Whether a CDN header can change the region found for this client: only a trusted peer's, and never a network override. */
+  private headersMayApply(client: ClientAddress, found: Region): boolean {
+    return found.source !== "network" && client.peerTrusted && this.headers.length > 0;
   }
 
   /**
@@ -164,7 +167,7 @@ export class RegionResolver {
       const notes = client.reason ? [client.reason] : [];
       let answer: ResolvedRegion | null = null;
       if (!client.address) answer = { region: withNotes(unknownRegion("no client address"), notes), address: null };
-      else if (found && (found.source === "network" || !client.peerTrusted || this.headers.length === 0)) answer = { region: withNotes(found, notes), address: client.address };
+      else if (found && !this.headersMayApply(client, found)) answer = { region: withNotes(found, notes), address: client.address };
       // Shared by every request with the same key, so frozen.
       entry = Object.freeze({ client, found, answer: answer && Object.freeze(answer) });
       clients.set(key, entry);
