@@ -7,7 +7,10 @@ import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
+import { ask } from "../test/support/child.js";
 import { ROUNDS, SECONDS } from "./settings.js";
+
+export { ask };
 
 export const CONNECTIONS = 10;
 export const PAIRS = Math.max(4, ROUNDS * 3);
@@ -31,20 +34,6 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Asks a bench server process for a value: it answers `{ [key]: value }` to `message`. */
-export function ask<T>(child: ChildProcess, message: unknown, key: string): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (m: unknown): void => {
-      if (typeof m === "object" && m !== null && key in m) {
-        child.off("message", listener);
-        resolve((m as Record<string, T>)[key]!);
-      }
-    };
-    child.on("message", listener);
-    if (message !== undefined) child.send(message as object);
-  });
 }
 
 /** In a bench server process: answers "cpu" with the process's CPU time so far, in microseconds. */

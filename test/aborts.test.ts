@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { fork, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
+import { ask } from "./support/child.js";
 
 const TOTAL = 10_000;
 const WARM_UP = 2500;
@@ -22,22 +23,6 @@ interface Measured {
   entered: number;
   decisions: number;
   closedEarly: number;
-}
-
-function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const listener = (m: unknown): void => {
-      if (typeof m === "object" && m !== null && key in m) {
-        child.off("message", listener);
-        child.off("exit", gone);
-        resolve((m as Record<string, T>)[key]!);
-      }
-    };
-    const gone = (code: number | null): void => reject(new Error(`the server exited (${code})`));
-    child.on("message", listener);
-    child.once("exit", gone);
-    if (message) child.send(message);
-  });
 }
 
 /**

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileRuleSet } from "../../src/rules/compile.js";
 import { readRuleSources } from "../../src/rules/load.js";
+import { ask } from "../support/child.js";
 import { cityRecord, writeMmdb } from "../support/mmdb-writer.js";
 import { ARTICLE, countNotices } from "../support/pages.js";
 import { cityEntries, IP } from "../support/region-fixtures.js";
@@ -94,23 +95,7 @@ const killer = setTimeout(() => {
 }, (SECONDS + 120) * 1000);
 killer.unref();
 
-function ask<T>(message: string, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const listener = (m: unknown): void => {
-      if (typeof m === "object" && m !== null && key in m) {
-        child.off("message", listener);
-        child.off("exit", gone);
-        resolve((m as Record<string, T>)[key]!);
-      }
-    };
-    const gone = (code: number | null): void => reject(new Error(`the server exited (code ${code}) before answering ${message || key}`));
-    child.on("message", listener);
-    child.once("exit", gone);
-    if (message) child.send(message);
-  });
-}
-
-const port = await ask<number>("", "port");
+const port = await ask<number>(child, "", "port");
 const url = `http://127.0.0.1:${port}/article`;
 
 // ---------------------------------------------------------------------------------------------
@@ -183,7 +168,7 @@ const changer = setInterval(() => {
 }, 1000);
 
 const sampler = setInterval(() => {
-  void ask<{ rss: number; heapUsed: number }>("memory", "memory").then((m) => memory.push({ at: (Date.now() - started) / 1000, ...m }), () => {});
+  void ask<{ rss: number; heapUsed: number }>(child, "memory", "memory").then((m) => memory.push({ at: (Date.now() - started) / 1000, ...m }), () => {});
 }, 1000);
 
 console.log(`load with live changes: ${SECONDS} s, ${CONNECTIONS} connections, on ${url}`);
@@ -193,9 +178,9 @@ clearInterval(sampler);
 // Let the last reload settle (a loaded machine may be slow to), then close: close() waits for
 // responses in flight and flushes the log.
 const lastRevision = [...markers].find(([, m]) => m === lastValid)![0];
-for (let waited = 0; waited < 10_000 && (await ask<string>("revision", "revision")) !== lastRevision; waited += 100) await new Promise((r) => setTimeout(r, 100));
-const finalMemory = await ask<{ rss: number; heapUsed: number }>("memory", "memory");
-const status = await ask<{ revision: string; log: { written: number; failed: number; pending: number; lastError: string | null } }>("close", "closed");
+for (let waited = 0; waited < 10_000 && (await ask<string>(child, "revision", "revision")) !== lastRevision; waited += 100) await new Promise((r) => setTimeout(r, 100));
+const finalMemory = await ask<{ rss: number; heapUsed: number }>(child, "memory", "memory");
+const status = await ask<{ revision: string; log: { written: number; failed: number; pending: number; lastError: string | null } }>(child, "close", "closed");
 clearTimeout(killer);
 
 // ---------------------------------------------------------------------------------------------
