@@ -108,10 +108,14 @@ describe("the response tap", () => {
     const log = new MemoryLog();
     const compliance = geoCompliance({ rules: RUSSIA_RULE_FILE, trustProxy: ["loopback"], decisionLog: { destination: log }, watch: false });
     const added: string[][] = [];
+    const maxListeners: number[] = [];
     running = await server((req, res) => {
+      res.setMaxListeners(42);
       const before = new Set(Object.keys(res));
       compliance(req, res, () => {
         added.push(Object.keys(res).filter((k) => !before.has(k)));
+        // The switch to dictionary properties takes the emitter's setting out and puts it back.
+        maxListeners.push(res.getMaxListeners());
         res.setHeader("Content-Type", "text/html; charset=utf-8");
         res.end(ARTICLE);
       });
@@ -123,6 +127,7 @@ describe("the response tap", () => {
       expect(us.body).to.equal(ARTICLE);
       expect(added[0]!.sort(), "page rewritten, headers set, bytes counted").to.deep.equal(["end", "on", "write", "writeHead"]);
       expect(added[1]!.sort(), "headers marked for caches, bytes counted").to.deep.equal(["end", "write", "writeHead"]);
+      expect(maxListeners).to.deep.equal([42, 42]);
       await compliance.close();
       const lines = log.decisions();
       expect(lines.map((l) => l.bytes)).to.deep.equal([Buffer.byteLength(ru.body), Buffer.byteLength(ARTICLE)]);

@@ -76,16 +76,24 @@ const SCRATCH_A = Symbol("geo-compliance scratch");
 const SCRATCH_B = Symbol("geo-compliance scratch");
 
 /**
- * Turns the response object's properties into a dictionary. Express gives every response a new
- * prototype, and V8 then makes a fresh hidden class for each property added to it: each of our
- * wrappers would cost a copy of the object's ~40-entry layout, and every later property access
- * (ours and Node's) would miss V8's caches. In dictionary mode an added property is a hash insert,
- * and responses share their hidden class again. Deleting a property other than the last one added
- * is what makes V8 switch; the object ends with the properties it had. The switch costs about as
- * much as adding two methods.
+ * Turns the response object's properties into a dictionary. Express sets the prototype of every
+ * response, after which V8 gives each response a hidden class of its own: every property added
+ * copies the object's ~40-entry layout, and every property access (ours, Node's, Express's) misses
+ * V8's caches, since no two responses look alike. In dictionary mode an added property is a hash
+ * insert and responses share their hidden class again, so the accesses that follow are cached: the
+ * switch before the first method the tap adds saves more than it costs (measured with the decision
+ * id header and one writeHead wrapper: fewer instructions per request than the app without the
+ * middleware). Deleting a property other than the last one added is what makes V8 switch: here
+ * the emitter's `_maxListeners`, put back at once with its value, or else two scratch properties.
  */
 function useDictionaryProperties(res: ServerResponse): void {
-  const o = res as unknown as Record<symbol, unknown>;
+  const o = res as unknown as Record<string | symbol, unknown>;
+  const own = Object.getOwnPropertyDescriptor(o, "_maxListeners");
+  if (own && "value" in own && own.writable && own.configurable && own.enumerable) {
+    delete o._maxListeners;
+    o._maxListeners = own.value;
+    return;
+  }
   o[SCRATCH_A] = 0;
   o[SCRATCH_B] = 0;
   delete o[SCRATCH_A];
@@ -120,6 +128,7 @@ export class ResponseTap implements BytesOut {
   private originalEnd: End | null = null;
   private originalOn: On | null = null;
   private originalWriteHead: WriteHead | null = null;
+  private dictionary = false;
 
   private constructor(private readonly res: ServerResponse) {}
 
@@ -220,8 +229,16 @@ export class ResponseTap implements BytesOut {
     return s;
   }
 
+  /** Before the first method the tap adds to the response; see useDictionaryProperties. */
+  private beforeAdding(): void {
+    if (this.dictionary) return;
+    this.dictionary = true;
+    useDictionaryProperties(this.res);
+  }
+
   private wrapHead(): void {
     if (this.originalWriteHead) return;
+    this.beforeAdding();
     const res = this.res;
     const original = res.writeHead as WriteHead;
     this.originalWriteHead = original;
@@ -250,9 +267,8 @@ export class ResponseTap implements BytesOut {
 
   private wrapBody(): void {
     if (this.originalWrite) return;
+    this.beforeAdding();
     const res = this.res;
-    // write and end, and writeHead with them: from three methods on, the switch costs less than it saves.
-    if (!this.originalWriteHead) useDictionaryProperties(res);
     this.originalWrite = res.write as Write;
     this.originalEnd = res.end as End;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -299,6 +315,7 @@ export class ResponseTap implements BytesOut {
 
   private wrapOn(): void {
     if (this.originalOn) return;
+    this.beforeAdding();
     const res = this.res;
     const original = res.on as On;
     this.originalOn = original;
