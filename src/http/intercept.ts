@@ -128,7 +128,6 @@ export class ResponseTap implements BytesOut {
   private originalEnd: End | null = null;
   private originalOn: On | null = null;
   private originalWriteHead: WriteHead | null = null;
-  private dictionary = false;
 
   private constructor(private readonly res: ServerResponse) {}
 
@@ -231,8 +230,7 @@ export class ResponseTap implements BytesOut {
 
   /** Before the first method the tap adds to the response; see useDictionaryProperties. */
   private beforeAdding(): void {
-    if (this.dictionary) return;
-    this.dictionary = true;
+    if (this.originalWriteHead || this.originalWrite || this.originalOn) return;
     useDictionaryProperties(this.res);
   }
 

@@ -94,9 +94,8 @@ export class LineOutput {
   private lastErrorAt: Date | null = null;
   private target: Target | null = null;
   private accounting: Accounting = "handoff";
+  /** The destination was opened here, in SonicBoom's buffer mode (BATCH): batches go to it as bytes. */
   private readonly owned: boolean;
-  /** The destination was opened here in SonicBoom's buffer mode, so batches go to it as bytes. */
-  private readonly binary: boolean;
   private broken = false;
   private closed = false;
   /** Lines that arrive while a rotating file is being opened. */
@@ -120,7 +119,6 @@ export class LineOutput {
   constructor(options: DecisionLogOptions) {
     const dest = options.destination ?? 1;
     this.owned = typeof dest === "string" || typeof dest === "number";
-    this.binary = this.owned;
     if (typeof dest === "number") {
       this.destination = dest === 2 ? "stderr" : "stdout";
       this.attach(new SonicBoom({ fd: dest, sync: false, maxLength: BUFFER_LIMIT, ...BATCH }) as unknown as Target, "bytes");
@@ -255,7 +253,7 @@ export class LineOutput {
       return;
     }
     const text = lines.length === 1 ? lines[0]! : lines.join("");
-    const data = this.binary ? Buffer.from(text) : text;
+    const data = this.owned ? Buffer.from(text) : text;
     this.dropped = false;
     try {
       this.target.write(data);
