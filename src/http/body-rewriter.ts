@@ -1,5 +1,6 @@
 import { byteOrderMark, type CharsetMode } from "./charset.js";
 import { DEFAULT_LIMITS, HtmlScanner, type ScannerLimits } from "./html-scanner.js";
+import { HtmlTree } from "./html-tree.js";
 import { PageRewriter, type PagePlan, type RewriteStats } from "./page-rewriter.js";
 
 /** What happened to one body: the decision log reads it. */
@@ -93,7 +94,8 @@ export class HtmlBodyRewriter {
       this.emit(head);
       return;
     }
-    this.scanner = new HtmlScanner(new PageRewriter(this.plan, bom === "utf8" ? "utf8" : this.declared, this.stats), this.emit, this.limits);
+    const tree = new HtmlTree();
+    this.scanner = new HtmlScanner(new PageRewriter(this.plan, bom === "utf8" ? "utf8" : this.declared, this.stats, tree), this.emit, this.limits, tree);
     this.feed(head);
   }
 

@@ -6,13 +6,16 @@
  * It follows the WHATWG tokenizer where the tokenizer decides what is a tag: comments (including
  * `--!>` and the abrupt `<!-->`), bogus comments and doctypes, raw-text and RCDATA elements (script
  * with its escaped states, style, textarea, title, xmp, iframe, noembed, noframes, plaintext),
- * attribute values whose quotes hide '>', upper-case names, CDATA in SVG and MathML. What it
- * does not do is build a tree: `<noscript>` content is scanned as markup (as a browser without
- * scripting parses it, which is when its pixels load), and SVG/MathML are tracked by nesting only.
+ * attribute values whose quotes hide '>', upper-case names, CDATA in SVG and MathML. It does not
+ * build a tree, but asks `HtmlTree` (the part of tree construction the tokenizer depends on, with
+ * scripting on) at the tags whose names matter: `<noscript>` is raw text, SVG and MathML are left
+ * and re-entered as the standard's tree builder does, `<image>` is an `<img>`.
  *
  * Only tags the handler wants are assembled and reported; all other bytes go out as slices of the
  * input, so the cost is an `indexOf('<')` per tag plus a walk over the tag itself.
  */
+
+import { HtmlTree, Made } from "./html-tree.js";
 
 const LT = 0x3c;
 const GT = 0x3e;
@@ -36,8 +39,6 @@ function isAlpha(c: number): boolean {
   return l >= 0x61 && l <= 0x7a;
 }
 
-/** Elements whose content the tokenizer does not scan for tags (scripting enabled, HTML namespace). */
-const RAW_TEXT = new Set(["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"]);
 
 const enum S {
   Data,
@@ -109,6 +110,8 @@ export interface ScannedTag {
   readonly raw: string;
   readonly attrs: readonly ScannedAttr[];
   readonly selfClosing: boolean;
+  /** Made in SVG or MathML (an `<svg>` or `<math>` start tag included), not as an HTML element. */
+  readonly foreign: boolean;
 }
 
 /** What to do at a reported tag. Bytes are emitted in the order before, tag (or replace), after. */
@@ -116,7 +119,7 @@ export interface TagEdit {
   before?: Buffer | undefined;
   replace?: Buffer | undefined;
   after?: Buffer | undefined;
-  /** For a script start tag: hold the tag and its content, then ask `scriptContent` about it. */
+  /** For a script (or other raw-text) start tag: hold the tag and its content, then ask `scriptContent` (`rawContent`) about it. */
   holdContent?: boolean;
   /** Drop everything after this tag until an edit says `resume`. */
   suppress?: boolean;
@@ -134,6 +137,8 @@ export interface ScanHandler {
   endTag(tag: ScannedTag): TagEdit | undefined;
   /** The content of a script held with `holdContent`: returns bytes to put in place of its start tag, if any. */
   scriptContent(tag: ScannedTag, content: Buffer): Buffer | undefined;
+  /** The content of another raw-text element held with `holdContent` (`<noscript>`): returns bytes to put in its place, if any. */
+  rawContent?(tag: ScannedTag, content: Buffer): Buffer | undefined;
   /** While true, the first non-whitespace text outside tags is reported through `text`. */
   readonly watchText: boolean;
   /** Non-whitespace text (or a stray '<') is about to be emitted: returns bytes to put before it. */
@@ -207,18 +212,27 @@ export class HtmlScanner {
   private scriptContentAbs = 0;
 
   private cdataIdx = 0;
-  private foreignDepth = 0;
+  /** The start tag being read is `<image>`, which the tree builder makes an `<img>`. */
+  private imageAsImg = false;
+  /** Whether the handler asked for the tag (it may be assembled for the tree's sake alone). */
+  private reported = false;
+  /** A byte order mark (EF BB BF) opens the stream: its three bytes are not text. */
+  private bomLength = 0;
+  /** The end tag being read is the one that ends a raw-text element. */
+  private rawEnd = false;
   private ended = false;
 
   constructor(
     private readonly handler: ScanHandler,
     private readonly out: (chunk: Buffer) => void,
     private readonly limits: ScannerLimits = DEFAULT_LIMITS,
+    private readonly tree: HtmlTree = new HtmlTree(),
   ) {}
 
   write(chunk: Buffer): void {
     if (this.ended) throw new Error("write after end");
     if (chunk.length === 0) return;
+    if (this.base === 0 && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) this.bomLength = 3;
     this.buf = chunk;
     this.emitStart = 0;
     if (this.holding) this.holdStartInBuf = 0;
@@ -269,6 +283,9 @@ export class HtmlScanner {
       this.emit(COMMENT_CLOSE);
     } else if (state >= S.Cdata && state <= S.CdataEnd) {
       this.emit(CDATA_CLOSE);
+    } else if (state >= S.ScriptDoubleEscapeStart && state <= S.ScriptDoubleEscapeEnd) {
+      // Double-escaped, a </script> does not end the script: the escape has to end first.
+      this.emit(Buffer.from(`--></${this.rawName}>`));
     } else if (state >= S.Raw && state <= S.ScriptDoubleEscapeEnd) {
       this.emit(Buffer.from(`</${this.rawName}>`));
     } else if (state === S.AttrValueDq) {
@@ -278,6 +295,10 @@ export class HtmlScanner {
     } else if (state >= S.TagName && state <= S.SelfClosing) {
       this.emit(GT_BYTES);
     }
+    // SVG/MathML and templates left open would take the appended markup in; the end of the page closes them anyway.
+    const closing = this.tree.leave() + "</template>".repeat(this.tree.templates);
+    this.tree.templates = 0;
+    if (closing !== "") this.emit(Buffer.from(closing));
     this.emit(tail);
   }
 
@@ -354,7 +375,7 @@ export class HtmlScanner {
         this.scriptTagBytes = null;
         this.emit(tagBytes);
         this.releaseHold();
-        this.handler.abandoned?.("an inline script longer than the inspection limit");
+        this.handler.abandoned?.(tagBytes.length > 0 && this.rawName !== SCRIPT ? `a <${this.rawName}> longer than the inspection limit` : "an inline script longer than the inspection limit");
       }
     } else if (this.wanted && this.heldBytes > this.limits.maxTagBytes) {
       this.wanted = false;
@@ -385,11 +406,20 @@ export class HtmlScanner {
     let name = this.namePrefix + this.nameSlice(pos);
     this.namePrefix = "";
     if (this.nameUpper) name = name.toLowerCase();
+    // Outside foreign content the tree builder makes <image> an <img>.
+    this.imageAsImg = name === "image" && !this.tagEnd && !this.tree.foreign;
+    if (this.imageAsImg) name = "img";
     this.tagName = name;
     const wants = this.handler.wants(name, this.tagEnd);
-    this.wanted = wants !== false;
+    this.reported = wants !== false;
+    this.wanted = this.reported;
     this.needle = typeof wants === "string" ? wants : null;
     this.needleFound = false;
+    if (!this.tagEnd && (this.tree.needsAttributes(name) || (this.tree.unsure && this.tree.readsDifferently(name)))) {
+      // The tree needs its attributes (<font color>, <annotation-xml encoding>): assembled, reported only if asked for.
+      this.wanted = true;
+      this.needle = null;
+    }
     if (!this.wanted) this.releaseHold();
   }
 
@@ -422,11 +452,19 @@ export class HtmlScanner {
       this.wanted = false;
       this.releaseHold();
     }
+    const tree = this.tree;
+    const rawEnd = this.rawEnd;
+    this.rawEnd = false;
+    let raw = "";
+    let attrs: ScannedAttr[] = [];
     if (this.wanted && this.holding) {
       tagBytes = this.heldUpTo(gt + 1);
-      const raw = tagBytes.toString("latin1");
-      const start = this.tagStartAbs;
-      const attrs: ScannedAttr[] = this.attrs.map((a) => {
+      raw = tagBytes.toString("latin1");
+      // An <image> is shown to the handler as the <img> it becomes.
+      const shift = this.imageAsImg ? 2 : 0;
+      if (shift) raw = `<img${raw.slice(6)}`;
+      const start = this.tagStartAbs + shift;
+      attrs = this.attrs.map((a) => {
         const nameStart = a.nameStart - start;
         const nameEnd = a.nameEnd - start;
         return {
@@ -438,9 +476,26 @@ export class HtmlScanner {
           quote: a.quote,
         };
       });
-      tag = { name, end: isEnd, raw, attrs, selfClosing: this.selfClosing };
+    }
+    // After an end tag that may have closed SVG or MathML from below, a tag that reads differently in
+    // each first closes them for sure, so that the page and the scanner agree.
+    const leave = !isEnd && tree.unsure && tree.readsDifferently(name) ? tree.leave() : "";
+    // The namespace the element is made in: only the start tags of names that matter ask the tree.
+    let html = true;
+    if (!isEnd && tree.matters(name)) {
+      html = tree.isHtml(name, (n) => attrs.some((a) => a.name === n));
+    }
+    const foreign = !html || (!isEnd && (name === "svg" || name === "math"));
+    if (tagBytes && this.reported) {
+      tag = { name, end: isEnd, raw, attrs, selfClosing: this.selfClosing, foreign };
       edit = isEnd ? this.handler.endTag(tag) : this.handler.startTag(tag);
     }
+    let made = Made.Markup;
+    if (!isEnd && tree.matters(name)) {
+      const encoding = name === "annotation-xml" ? attrs.find((a) => a.name === "encoding") : undefined;
+      made = tree.start(name, html, this.selfClosing, encoding && encoding.valueStart >= 0 ? raw.slice(encoding.valueStart, encoding.valueEnd) : null);
+    }
+    if (isEnd && !rawEnd && (tree.open || name === "template")) tree.end(name);
     if (tagBytes) {
       this.flushTo(this.holdStartInBuf);
       this.holding = false;
@@ -448,8 +503,9 @@ export class HtmlScanner {
       this.heldBytes = 0;
       this.emitStart = gt + 1;
       if (edit?.resume === "before") this.suppressed = false;
+      if (leave !== "") this.emit(Buffer.from(leave));
       if (edit?.before) this.emit(edit.before);
-      if (edit?.holdContent && !isEnd && name === SCRIPT && this.foreignDepth === 0) {
+      if (edit?.holdContent && !isEnd && made === Made.RawText) {
         this.scriptTag = tag;
         this.scriptTagBytes = Buffer.from(edit.replace ?? tagBytes);
         this.scriptContentAbs = this.base + gt + 1;
@@ -463,22 +519,11 @@ export class HtmlScanner {
     }
     this.wanted = false;
     this.attr = null;
-    // Foreign content: no raw-text elements inside SVG and MathML.
-    if (name === "svg" || name === "math") {
-      if (!isEnd && !this.selfClosing) this.foreignDepth++;
-      else if (isEnd && this.foreignDepth > 0) this.foreignDepth--;
-    }
-    if (isEnd || this.foreignDepth > 0) return S.Data;
-    if (name === SCRIPT) {
-      this.rawName = SCRIPT;
-      return S.ScriptData;
-    }
-    if (RAW_TEXT.has(name)) {
+    if (made === Made.RawText) {
       this.rawName = name;
-      return S.Raw;
+      return name === SCRIPT ? S.ScriptData : S.Raw;
     }
-    if (name === "plaintext") return S.Plaintext;
-    return S.Data;
+    return made === Made.Plaintext ? S.Plaintext : S.Data;
   }
 
   /** The appropriate end tag of a raw-text element starts at `candidateAbs`. */
@@ -489,6 +534,8 @@ export class HtmlScanner {
     this.tagEnd = true;
     this.tagName = this.rawName;
     this.wanted = false;
+    this.reported = false;
+    this.rawEnd = true;
     this.selfClosing = false;
     this.attrs = [];
     this.attr = null;
@@ -504,10 +551,11 @@ export class HtmlScanner {
     const all = atEof ? Buffer.concat(this.holdPieces) : this.heldUpTo(this.buf.length);
     const contentLength = endAbs - this.scriptContentAbs;
     const content = all.subarray(0, contentLength);
-    const replacement = this.handler.scriptContent(tag, content);
+    const isScript = tag.name === SCRIPT;
+    const replacement = isScript ? this.handler.scriptContent(tag, content) : this.handler.rawContent?.(tag, content);
     this.flushTo(atEof ? this.emitStart : this.holdStartInBuf);
-    this.emit(replacement ?? tagBytes);
-    this.emit(content);
+    this.emit(isScript ? (replacement ?? tagBytes) : tagBytes);
+    this.emit(isScript ? content : (replacement ?? content));
     this.holding = false;
     this.holdPieces = [];
     this.heldBytes = 0;
@@ -536,8 +584,7 @@ export class HtmlScanner {
     for (let i = from; i < to; i++) {
       const c = buf[i]!;
       if (isWs(c)) continue;
-      const abs = this.base + i;
-      if (abs < 3 && (c === 0xef || c === 0xbb || c === 0xbf)) continue;
+      if (this.base + i < this.bomLength) continue;
       return i;
     }
     return -1;
@@ -579,7 +626,8 @@ export class HtmlScanner {
             pos++;
             state = S.EndTagOpen;
           } else if (c === BANG) {
-            this.releaseHold();
+            // Held while the tree is unsure: a CDATA section may need the foreign content closed before it.
+            if (!this.tree.unsure) this.releaseHold();
             pos++;
             state = S.MarkupDecl;
           } else if (c === QMARK) {
@@ -768,10 +816,17 @@ export class HtmlScanner {
         }
         case S.MarkupDecl: {
           const c = buf[pos]!;
+          if (this.holding) {
+            if (c === LBRACKET && this.tree.cdata) {
+              this.flushTo(this.holdStartInBuf);
+              this.emit(Buffer.from(this.tree.leave()));
+            }
+            this.releaseHold();
+          }
           if (c === DASH) {
             pos++;
             state = S.MarkupDeclDash;
-          } else if (c === LBRACKET && this.foreignDepth > 0) {
+          } else if (c === LBRACKET && this.tree.cdata) {
             pos++;
             this.cdataIdx = 1;
             state = S.MarkupDeclCdata;

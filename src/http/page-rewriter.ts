@@ -5,7 +5,8 @@ import { attrValue, firstAttr, isExecutableScript, neutralizeInlineScript, neutr
 import { inlineScriptTracker } from "../actions/trackers/snippets.js";
 import type { NoticePlacement } from "../rules/actions.js";
 import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
-import type { ScanHandler, ScannedTag, TagEdit } from "./html-scanner.js";
+import { HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit } from "./html-scanner.js";
+import { HtmlTree } from "./html-tree.js";
 
 export interface PlannedNotice {
   readonly rule: string;
@@ -60,7 +61,7 @@ export class PageRewriter implements ScanHandler {
   private bodyStartPending: PlannedNotice[];
   private bodyEndPending: PlannedNotice[];
   private readonly selectors: SelectorState[];
-  /** Inside <noscript> or <template>: nothing placed there would be seen. */
+  /** Inside <template>: nothing placed there would be seen. (<noscript> is raw text: no tag in it comes here.) */
   private inert = 0;
   private metaMode: CharsetMode | null = null;
 
@@ -69,6 +70,8 @@ export class PageRewriter implements ScanHandler {
     /** From a byte order mark or the Content-Type header; null when neither says. */
     private readonly declared: CharsetMode | null,
     readonly stats: RewriteStats,
+    /** The scanner's: where SVG or MathML is open, a notice first closes it, or it would not be HTML. */
+    private readonly tree: HtmlTree = new HtmlTree(),
   ) {
     this.headPending = plan.head !== null;
     this.bodyStartPending = plan.notices.filter((n) => n.placement.at === "body-start");
@@ -86,7 +89,8 @@ export class PageRewriter implements ScanHandler {
 
   private bytes(n: RenderedNotice): Buffer {
     this.stats.changed = true;
-    return this.mode === "utf8" ? n.utf8 : n.ascii;
+    const markup = this.mode === "utf8" ? n.utf8 : n.ascii;
+    return this.tree.open ? Buffer.concat([Buffer.from(this.tree.leave()), markup]) : markup;
   }
 
   private takeHead(parts: Buffer[]): void {
@@ -126,7 +130,7 @@ export class PageRewriter implements ScanHandler {
       if (name === "body" || name === "html" || name === "head" || name === "br" || name === "noscript" || name === "template") return true;
     } else {
       if (this.headPending || !this.bodyStarted) return true;
-      if (name === "noscript" || name === "template" || name === "body") return true;
+      if (name === "noscript" || name === "template" || name === "body" || name === "plaintext") return true;
     }
     for (const s of this.selectors) {
       if (s.phase === "done") continue;
@@ -159,7 +163,7 @@ export class PageRewriter implements ScanHandler {
           if (s.matchedName === name && !VOID.has(name)) s.depth++;
           continue;
         }
-        if (s.phase !== "pending" || NOT_A_PLACE.has(name) || !this.matches(s.notice.selector!, tag)) continue;
+        if (s.phase !== "pending" || tag.foreign || NOT_A_PLACE.has(name) || !this.matches(s.notice.selector!, tag)) continue;
         const placement = s.notice.placement;
         if (placement.at !== "selector") continue;
         const bytes = this.bytes(s.notice.rendered);
@@ -182,7 +186,8 @@ export class PageRewriter implements ScanHandler {
         }
       }
     }
-    if ((name === "noscript" || name === "template") && !tag.selfClosing) this.inert++;
+    if (name === "template" && !tag.foreign) this.inert++;
+    if (name === "plaintext" && !tag.foreign) this.beforePlaintext(before);
     const trackers = this.plan.trackers;
     if (trackers && TRACKER_ELEMENTS.has(name) && replace === undefined) {
       const neutral = neutralizeTag(tag, trackers);
@@ -194,13 +199,15 @@ export class PageRewriter implements ScanHandler {
         holdContent = true;
       }
     }
+    // Scripting on, <noscript> is raw text; without scripting its content is markup that loads: held and looked at as such.
+    if (trackers && name === "noscript" && !tag.foreign) holdContent = true;
     if (before.length === 0 && after.length === 0 && replace === undefined && !holdContent) return undefined;
     return { before: concat(before), after: concat(after), replace, holdContent, suppress };
   }
 
   endTag(tag: ScannedTag): TagEdit | undefined {
     const name = tag.name;
-    if (name === "noscript" || name === "template") {
+    if (name === "template") {
       if (this.inert > 0) this.inert--;
       return undefined;
     }
@@ -236,6 +243,36 @@ export class PageRewriter implements ScanHandler {
     this.stats.trackersNeutralized++;
     this.stats.changed = true;
     return Buffer.from(neutralizeInlineScript(tag, vendor), "latin1");
+  }
+
+  rawContent(_tag: ScannedTag, content: Buffer): Buffer | undefined {
+    const trackers = this.plan.trackers;
+    if (!trackers || content.length === 0) return undefined;
+    const stats: RewriteStats = { changed: false, trackersNeutralized: 0, notes: [] };
+    const pieces: Buffer[] = [];
+    const scanner = new HtmlScanner(new PageRewriter({ head: null, notices: [], trackers }, this.mode, stats), (c) => void pieces.push(Buffer.from(c)));
+    scanner.write(content);
+    scanner.end();
+    if (!stats.changed) return undefined;
+    this.stats.changed = true;
+    this.stats.trackersNeutralized += stats.trackersNeutralized;
+    return Buffer.concat(pieces);
+  }
+
+  /**
+   * Nothing after <plaintext> is markup: every notice not yet placed goes before it, out of any
+   * template it is in (the page then shows the template's plaintext: a page built so cannot keep both).
+   */
+  private beforePlaintext(before: Buffer[]): void {
+    const pending = this.bodyStartPending.length > 0 || this.bodyEndPending.length > 0 || this.selectors.some((s) => s.phase !== "done");
+    if (!pending) return;
+    if (this.inert > 0 || this.tree.templates > 0) {
+      before.push(Buffer.from("</template>".repeat(Math.max(this.inert, this.tree.templates))));
+      this.inert = 0;
+      this.tree.templates = 0;
+    }
+    if (!this.bodyStarted) this.startBody(before);
+    this.endBody(before);
   }
 
   text(): Buffer | undefined {
