@@ -88,6 +88,13 @@ export class HtmlBodyRewriter {
     this.probe = null;
     const head = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
     const bom = byteOrderMark(head);
+    const { plan } = this;
+    if (plan.head === null && plan.notices.length === 0 && plan.trackers === null) {
+      // Nothing to do: not even the end tags the scanner puts in where SVG may have been closed from below.
+      this.passthrough = true;
+      this.emit(head);
+      return;
+    }
     if (bom === "utf16") {
       this.outcome.notes.push("UTF-16 page: sent as it is");
       this.passthrough = true;
