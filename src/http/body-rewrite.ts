@@ -116,6 +116,11 @@ export class BodyRewriting {
     this.cache = options.cacheBytes > 0 ? new RewriteCache(options.cacheBytes) : null;
   }
 
+  /** The tracker list the rewrite blocks from; the header stage filters `Link` entries by it too. */
+  get trackerList(): TrackerList {
+    return this.options.trackers;
+  }
+
   /** Whether the decision asks anything of the body. */
   static wantsBody(decision: Decision): boolean {
     return decision.actions.some((a) => BODY_KINDS.has(a.kind));
