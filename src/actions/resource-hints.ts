@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { xDnsPrefetchControl } from "helmet";
+import { splitHeaderList } from "./header-list.js";
 
 /** Whether a URL, resolved against the page's URL, goes to a host this reader's rules block. */
 export type BlockedUrl = (url: string) => boolean;
@@ -32,26 +33,7 @@ const INERT_RELS = new Set([
 
 /** A `Link` field value split into its link-values at the commas outside `<…>` and quoted strings. */
 function linkValues(value: string): string[] {
-  const out: string[] = [];
-  let angle = false;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (quoted) {
-      if (c === "\\") i++;
-      else if (c === '"') quoted = false;
-    } else if (angle) {
-      if (c === ">") angle = false;
-    } else if (c === "<") angle = true;
-    else if (c === '"') quoted = true;
-    else if (c === ",") {
-      out.push(value.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start));
-  return out.map((v) => v.trim()).filter((v) => v !== "");
+  return splitHeaderList(value, true).parts.filter((v) => v !== "");
 }
 
 const LINK_VALUE = /^<([^>]*)>(.*)$/s;
