@@ -25,6 +25,9 @@ const CSP_HOST = /^(?:[a-z0-9-]+\.)*[a-z0-9-]+$/;
  * The page's first party as host sources on any port: its own host, and when it has a registrable
  * domain (the Public Suffix List's private section included), that domain and its subdomains. A
  * page on `news.github.io` gets `news.github.io` and `*.news.github.io`, never `*.github.io`.
+ * A policy cannot carve exceptions out of `*.domain`: for the few domains that hold a private
+ * suffix deeper down (a page on `www.amazonaws.com` and `bucket.s3.amazonaws.com`), the rewrite
+ * and the guard script, which judge each host, are the walls that tell them apart.
  */
 export function firstPartySources(party: Pick<FirstParty, "host" | "domain"> | null): string[] {
   if (!party) return [];
