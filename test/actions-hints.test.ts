@@ -57,6 +57,7 @@ describe("resource hints in headers", () => {
 });
 
 describe("response headers for a protected reader over HTTP", () => {
+  // Each header the browser would act on before or beside the markup: hints, navigations, reports.
   let server: Running;
 
   before(async () => {
@@ -66,6 +67,9 @@ describe("response headers for a protected reader over HTTP", () => {
       res.setHeader("Link", LINKS);
       res.setHeader("Speculation-Rules", '"/rules.json"');
       res.setHeader("Refresh", "30; url=https://www.google-analytics.com/away");
+      res.setHeader("Reporting-Endpoints", 'csp="https://report.other.example/r", own="/reports"');
+      res.setHeader("Report-To", '{"group":"g","max_age":60,"endpoints":[{"url":"https://report.other.example/r"}]}');
+      res.setHeader("NEL", '{"report_to":"g","max_age":60}');
       res.type("html").send("<p>page</p>");
     };
     app.get("/page", page);
@@ -92,6 +96,10 @@ describe("response headers for a protected reader over HTTP", () => {
     expect(res.headers["speculation-rules"]).to.equal(undefined);
     expect(res.headers.refresh).to.equal(undefined);
     expect(res.headers["x-dns-prefetch-control"]).to.equal("off");
+    // Reports the browser would send to a third party, and Network Error Logging.
+    expect(res.headers["reporting-endpoints"]).to.equal('own="/reports"');
+    expect(res.headers["report-to"]).to.equal(undefined);
+    expect(res.headers.nel).to.equal(undefined);
   });
 
   it("in list mode drop only what goes to a listed tracker", async () => {
@@ -109,6 +117,8 @@ describe("response headers for a protected reader over HTTP", () => {
     expect(free.headers["speculation-rules"]).to.equal('"/rules.json"');
     expect(free.headers.refresh).to.equal("30; url=https://www.google-analytics.com/away");
     expect(free.headers["x-dns-prefetch-control"]).to.equal(undefined);
+    expect(free.headers["reporting-endpoints"]).to.equal('csp="https://report.other.example/r", own="/reports"');
+    expect(free.headers.nel).to.equal('{"report_to":"g","max_age":60}');
   });
 
   it("filter 103 Early Hints, and send none when nothing is left to hint", async () => {

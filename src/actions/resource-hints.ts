@@ -82,6 +82,21 @@ export function refreshTarget(value: string): string | null {
   return url === "" ? null : url;
 }
 
+/** `Reporting-Endpoints` members (`name="url"`) whose URL goes to a blocked host, or that do not parse, left out; null when none is left. */
+export function filterReportingEndpoints(value: string, blocked: BlockedUrl): string | null {
+  const kept = splitHeaderList(value).parts.filter((member) => {
+    const m = /^[a-z*][a-z0-9_.*-]*\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(member);
+    return m !== null && !blocked(m[1]!.replace(/\\(.)/g, "$1"));
+  });
+  return kept.length > 0 ? kept.join(", ") : null;
+}
+
+/** Whether a `Report-To` value (JSON objects with endpoint URLs) names a blocked host, or names none we can read. */
+function reportToLeaves(value: string, blocked: BlockedUrl): boolean {
+  const urls = [...value.matchAll(/"url"\s*:\s*"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\\//g, "/"));
+  return urls.length === 0 || urls.some(blocked);
+}
+
 function headerLines(value: number | string | readonly string[] | undefined): readonly string[] | null {
   if (value === undefined) return null;
   return typeof value === "number" ? [String(value)] : typeof value === "string" ? [value] : value;
@@ -94,12 +109,24 @@ const noop = (): void => {};
  * For a reader whose trackers are switched off, the headers through which the response itself
  * would reach a blocked host before any markup is read: `Link` entries that preconnect, prefetch or
  * preload it, a `Refresh` to it, and speculation rules (which prefetch and prerender whatever they
- * name). DNS prefetching of the page's links is turned off, since Chromium otherwise resolves the
- * host of every anchor in the page.
+ * name); reports the browser would send to a blocked host (`Reporting-Endpoints`, `Report-To`), and
+ * Network Error Logging, which reports this reader's failed requests to whoever the site names.
+ * DNS prefetching of the page's links is turned off, since Chromium otherwise resolves the host of
+ * every anchor in the page.
  */
 export function applyHintFilters(req: IncomingMessage, res: ServerResponse, blocked: () => BlockedUrl): void {
   dnsPrefetchOff(req, res, noop);
   res.removeHeader("speculation-rules");
+  res.removeHeader("nel");
+  const endpoints = headerLines(res.getHeader("reporting-endpoints"));
+  if (endpoints) {
+    const all = endpoints.join(", ");
+    const kept = filterReportingEndpoints(all, blocked());
+    if (kept === null) res.removeHeader("reporting-endpoints");
+    else if (kept !== splitHeaderList(all).parts.join(", ")) res.setHeader("reporting-endpoints", kept);
+  }
+  const reportTo = headerLines(res.getHeader("report-to"));
+  if (reportTo && reportToLeaves(reportTo.join(", "), blocked())) res.removeHeader("report-to");
   const links = headerLines(res.getHeader("link"));
   if (links) {
     const kept = filterLinks(links, blocked());
