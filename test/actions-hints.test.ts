@@ -44,6 +44,8 @@ describe("resource hints in headers", () => {
     expect(filterLinks("<https://a.example/x,y>; rel=preload; as=script", blocked)).to.equal(null);
     // What does not parse would be read some way by some browser: it goes.
     expect(filterLinks("https://a.example; rel=preconnect, </ok>; rel=preload", blocked)).to.deep.equal(["</ok>; rel=preload"]);
+    expect(filterLinks('</a.png>; rel=preload; as=image; imagesrcset="/a.png 1x, https://img.other.example/a.png 2x"', blocked)).to.equal(null);
+    expect(filterLinks('</a.png>; rel=preload; as=image; imagesrcset="/a.png 1x, /b.png 2x"', blocked)).to.deep.equal(['</a.png>; rel=preload; as=image; imagesrcset="/a.png 1x, /b.png 2x"']);
     // A relation nobody knows yet may fetch: it goes too.
     expect(filterLinks("<https://a.example/d>; rel=compression-dictionary", blocked)).to.equal(null);
   });

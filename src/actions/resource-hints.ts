@@ -37,6 +37,7 @@ function linkValues(value: string): string[] {
 }
 
 const LINK_VALUE = /^<([^>]*)>(.*)$/s;
+const IMAGESRCSET_PARAM = /;\s*imagesrcset\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i;
 const REL_PARAM = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i;
 
 /** Whether one link-value may go out: it loads nothing, or nothing from a blocked host. One that does not parse goes. */
@@ -47,7 +48,11 @@ function linkKept(link: string, blocked: BlockedUrl): boolean {
   if (!rel) return true;
   const rels = (rel[1] ?? rel[2]!).toLowerCase().split(/[\t\n\f\r ]+/).filter((r) => r !== "");
   if (rels.every((r) => INERT_RELS.has(r))) return true;
-  return !blocked(m[1]!);
+  if (blocked(m[1]!)) return false;
+  // A preloaded image may come from its `imagesrcset` instead.
+  const srcset = IMAGESRCSET_PARAM.exec(m[2]!);
+  const candidates = srcset ? (srcset[1] ?? srcset[2]!).split(",").map((c) => c.trim().split(/[\t\n\f\r ]+/)[0] ?? "") : [];
+  return !candidates.some((u) => u !== "" && blocked(u));
 }
 
 /**
