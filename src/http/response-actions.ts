@@ -111,7 +111,6 @@ export class ResponseActions {
       }
       return blocked;
     };
-    if (trackers.length > 0) filterEarlyHints(res, blockedUrl);
     tap.onHeaders((response) => {
       try {
         ctx.problems.push(...applyRuleHeaders(response, headers));
@@ -132,5 +131,7 @@ export class ResponseActions {
         ctx.problems.push(`response headers: ${(error as Error).message}`);
       }
     });
+    // After the tap has switched the response to dictionary properties: one more method is a hash insert.
+    if (trackers.length > 0) filterEarlyHints(res, blockedUrl);
   }
 }
