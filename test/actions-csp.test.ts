@@ -12,8 +12,8 @@ type ExpressLike = typeof express5;
 const RULE = "ru-undesirable-organization";
 const ALLOW = ["static-cdn.example", "images.example-media.net"];
 
-/** The policy for the allowlist above on a page served from 127.0.0.1 (no registrable domain). */
-const OWN = "'self' static-cdn.example *.static-cdn.example images.example-media.net *.images.example-media.net";
+/** The policy for the allowlist above on a page served from 127.0.0.1 (no registrable domain: the address itself, on any port). */
+const OWN = "'self' 127.0.0.1:* static-cdn.example *.static-cdn.example images.example-media.net *.images.example-media.net";
 const EXPECTED =
   `default-src ${OWN};script-src ${OWN} 'unsafe-inline' 'unsafe-eval';style-src ${OWN} 'unsafe-inline';` +
   `img-src ${OWN} data: blob:;font-src ${OWN} data:;media-src ${OWN} data: blob:;connect-src ${OWN};frame-src ${OWN};worker-src ${OWN} blob:;form-action ${OWN}`;
@@ -31,8 +31,8 @@ function withGuardHash(policy: string, body: string): string {
 
 describe("third-party CSP directives", () => {
   it("allow the page's origin, the site's own domain and the allowlist, with their subdomains", () => {
-    const d = thirdPartyDirectives(["cdn.example"], "news.example");
-    expect(d["default-src"]).to.deep.equal(["'self'", "news.example", "*.news.example", "cdn.example", "*.cdn.example"]);
+    const d = thirdPartyDirectives(["cdn.example"], { host: "www.news.example", domain: "news.example" });
+    expect(d["default-src"]).to.deep.equal(["'self'", "news.example:*", "*.news.example:*", "cdn.example", "*.cdn.example"]);
     expect(d["connect-src"]).to.deep.equal(d["default-src"]);
     expect(thirdPartyDirectives([], null)["frame-src"]).to.deep.equal(["'self'"]);
   });
@@ -102,7 +102,7 @@ for (const [name, express] of [
     it("counts the site's own registrable domain as first party", async () => {
       const res = await rawRequest(`${server.url}/page`, { headers: { "X-Forwarded-For": RU, Host: "www.news-site.co.uk:8080" } });
       const [policy] = headerLines(res, "content-security-policy");
-      expect(policy).to.match(/^default-src 'self' news-site\.co\.uk \*\.news-site\.co\.uk static-cdn\.example /);
+      expect(policy).to.match(/^default-src 'self' news-site\.co\.uk:\* \*\.news-site\.co\.uk:\* static-cdn\.example /);
     });
 
     it("keeps the app's own policy and adds the allowlist policy as a second one, so neither is loosened", async () => {
@@ -117,7 +117,7 @@ for (const [name, express] of [
       const policies = headerLines(res, "content-security-policy");
       expect(policies).to.have.length(2);
       expect(policies[0]).to.equal(EXPECTED);
-      expect(policies[1]).to.match(/^default-src 'self' static-cdn\.example \*\.static-cdn\.example;/);
+      expect(policies[1]).to.match(/^default-src 'self' 127\.0\.0\.1:\* static-cdn\.example \*\.static-cdn\.example;/);
       expect(policies[1]).not.to.contain("images.example-media.net");
     });
 
@@ -133,7 +133,7 @@ for (const [name, express] of [
       const before = log.decisions().length;
       const res = await rawRequest(`${server.url}/bad-allow`, { headers: { "X-Forwarded-For": RU } });
       const [policy] = headerLines(res, "content-security-policy");
-      expect(policy).to.match(/^default-src 'self' static-cdn\.example \*\.static-cdn\.example;/);
+      expect(policy).to.match(/^default-src 'self' 127\.0\.0\.1:\* static-cdn\.example \*\.static-cdn\.example;/);
       expect(policy).not.to.contain("x.example");
       expect(policy).not.to.contain("script-src *");
       const line = (await log.waitFor(before + 1)).at(-1);

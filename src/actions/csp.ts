@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { contentSecurityPolicy } from "helmet";
-import { parse as parseHost } from "tldts";
+import { documentHost, FirstParty } from "./trackers/first-party.js";
 
 /** A host the site allows: a domain such as `example-cdn.net`, no scheme, port or path. */
 const HOST = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/i;
@@ -18,33 +18,36 @@ function hostSources(domain: string): string[] {
   return [domain, `*.${domain}`];
 }
 
-/** Registrable domains by Host header: a site has a handful, and parsing one against the suffix list is not cheap. */
-const domains = new Map<string, string | null>();
-const MAX_DOMAINS = 1000;
+/** What a CSP host-source may name (letters, digits, hyphens, dots): anything else is left out of the policy. */
+const CSP_HOST = /^(?:[a-z0-9-]+\.)*[a-z0-9-]+$/;
 
-/** The site's own registrable domain from the Host header, or null for an address or a name without one. */
-export function siteDomain(req: IncomingMessage): string | null {
-  const host = req.headers.host;
-  if (!host) return null;
-  let domain = domains.get(host);
-  if (domain === undefined) {
-    const parsed = parseHost(host.toLowerCase().replace(/:\d+$/, ""));
-    domain = parsed.isIp || !parsed.domain || allowHostProblem(parsed.domain) !== null ? null : parsed.domain;
-    if (domains.size >= MAX_DOMAINS) domains.clear();
-    domains.set(host, domain);
+/**
+ * The page's first party as host sources on any port: its own host, and when it has a registrable
+ * domain (the Public Suffix List's private section included), that domain and its subdomains. A
+ * page on `news.github.io` gets `news.github.io` and `*.news.github.io`, never `*.github.io`.
+ * A policy cannot carve exceptions out of `*.domain`: for the few domains that hold a private
+ * suffix deeper down (a page on `www.amazonaws.com` and `bucket.s3.amazonaws.com`), the rewrite
+ * and the guard script, which judge each host, are the walls that tell them apart.
+ */
+export function firstPartySources(party: Pick<FirstParty, "host" | "domain"> | null): string[] {
+  if (!party) return [];
+  const out: string[] = [];
+  if (party.domain !== null && CSP_HOST.test(party.domain)) out.push(`${party.domain}:*`, `*.${party.domain}:*`);
+  if (party.host !== null && party.host !== party.domain && CSP_HOST.test(party.host)) {
+    const covered = party.domain !== null && out.length > 0 && party.host.endsWith(`.${party.domain}`);
+    if (!covered) out.push(`${party.host}:*`);
   }
-  return domain;
+  return out;
 }
 
 /**
- * The directives for `third-party` mode: fetches may go to the page's own origin, the site's own
- * domain and the allowlist, nowhere else. Inline scripts and styles stay allowed: this policy is a
- * second wall against third-party requests, not an XSS policy, and it must not break the page;
- * a stricter policy the app sends still applies beside it.
+ * The directives for `third-party` mode: fetches may go to the page's own origin, the page's first
+ * party on any port and the allowlist, nowhere else. Inline scripts and styles stay allowed: this
+ * policy is a second wall against third-party requests, not an XSS policy, and it must not break
+ * the page; a stricter policy the app sends still applies beside it.
  */
-export function thirdPartyDirectives(allow: readonly string[], site: string | null): Record<string, string[]> {
-  const hosts = [...new Set([...(site ? [site] : []), ...allow])].flatMap(hostSources);
-  const own = ["'self'", ...hosts];
+export function thirdPartyDirectives(allow: readonly string[], party: Pick<FirstParty, "host" | "domain"> | null): Record<string, string[]> {
+  const own = ["'self'", ...firstPartySources(party), ...[...new Set(allow)].flatMap(hostSources)];
   return {
     "default-src": own,
     "script-src": [...own, "'unsafe-inline'", "'unsafe-eval'"],
@@ -65,12 +68,12 @@ type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) 
 const MAX_POLICIES = 256;
 const policies = new Map<string, Middleware>();
 
-function policyFor(allow: readonly string[], site: string | null): Middleware {
-  const key = `${site ?? ""} ${allow.join(" ")}`;
+function policyFor(allow: readonly string[], party: FirstParty): Middleware {
+  const key = `${party.host ?? ""} ${party.domain ?? ""} ${allow.join(" ")}`;
   let mw = policies.get(key);
   if (!mw) {
     if (policies.size >= MAX_POLICIES) policies.clear();
-    mw = contentSecurityPolicy({ useDefaults: false, directives: thirdPartyDirectives(allow, site) }) as Middleware;
+    mw = contentSecurityPolicy({ useDefaults: false, directives: thirdPartyDirectives(allow, party) }) as Middleware;
     policies.set(key, mw);
   }
   return mw;
@@ -97,7 +100,7 @@ function checkedAllow(allow: readonly string[]): { refused: string[]; hosts: str
 export function applyThirdPartyCsp(req: IncomingMessage, res: ServerResponse, allow: readonly string[]): string[] {
   const { refused, hosts } = checkedAllow(allow);
   const existing = res.getHeader("content-security-policy");
-  policyFor(hosts, siteDomain(req))(req, res, () => {});
+  policyFor(hosts, FirstParty.of(documentHost(req)))(req, res, () => {});
   if (existing !== undefined) {
     const ours = String(res.getHeader("content-security-policy"));
     const theirs = Array.isArray(existing) ? existing.map(String) : [String(existing)];

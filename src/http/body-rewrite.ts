@@ -5,6 +5,7 @@ import { consentDefaultScript } from "../actions/consent.js";
 import { dismissalCookieName, noticeRevision, type NoticeRenderer, type NoticeStyle } from "../actions/notice.js";
 import { parseSimpleSelector, SelectorError, type SimpleSelector } from "../actions/notice-selector.js";
 import { guardScript } from "../actions/trackers/guard.js";
+import { documentHost } from "../actions/trackers/first-party.js";
 import type { TrackerList } from "../actions/trackers/list.js";
 import { TrackerMatcher } from "../actions/trackers/matcher.js";
 import type { ConsentAction, NoticeAction, TrackersAction } from "../rules/actions.js";
@@ -115,6 +116,11 @@ export class BodyRewriting {
     this.cache = options.cacheBytes > 0 ? new RewriteCache(options.cacheBytes) : null;
   }
 
+  /** The tracker list the rewrite blocks from; the header stage filters `Link` entries by it too. */
+  get trackerList(): TrackerList {
+    return this.options.trackers;
+  }
+
   /** Whether the decision asks anything of the body. */
   static wantsBody(decision: Decision): boolean {
     return decision.actions.some((a) => BODY_KINDS.has(a.kind));
@@ -131,7 +137,7 @@ export class BodyRewriting {
     const headers = req.headers;
     const facts: ReaderFacts = {
       method: req.method ?? "GET",
-      host: (req as { hostname?: string }).hostname ?? headers.host ?? null,
+      host: documentHost(req),
       cookies: headers.cookie,
       ifNoneMatch: headers["if-none-match"],
     };

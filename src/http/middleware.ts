@@ -80,7 +80,7 @@ function pathWithoutQuery(url: string): string {
 
 export function createHandler(parts: MiddlewareParts) {
   const decideFor = parts.decide ?? decide;
-  const responses = new ResponseActions(parts.cacheSafety ?? new CacheSafety());
+  const responses = new ResponseActions(parts.cacheSafety ?? new CacheSafety(), parts.body.trackerList);
   // A header a rule asks for that could not be sent stops start-up, not a request.
   assertRuleHeaders(parts.ruleset());
   return function geoComplianceHandler(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next: Next): void {

@@ -5,6 +5,10 @@ import { CookieFilter, cookiePatternProblem, dropCookies, TRACKING_COOKIE_FILTER
 import { applyThirdPartyCsp } from "../actions/csp.js";
 import { gpcResource, GPC_PATH, sendGpcResource } from "../actions/gpc.js";
 import { applyPrivacyHeaders, applyRuleHeaders } from "../actions/headers.js";
+import { applyHintFilters, filterEarlyHints, type BlockedUrl } from "../actions/resource-hints.js";
+import { documentHost } from "../actions/trackers/first-party.js";
+import { TrackerList } from "../actions/trackers/list.js";
+import { TrackerMatcher } from "../actions/trackers/matcher.js";
 import { sendRedirect } from "../actions/redirect.js";
 import type { Region } from "../region/types.js";
 import type { BlockAction, CookiesAction, HeaderAction, RedirectAction, TrackersAction } from "../rules/actions.js";
@@ -48,7 +52,11 @@ function filterFor(action: CookiesAction, problems: string[]): CookieFilter {
  * app (GPC resource, block, redirect), or sets the headers when the app's headers are final.
  */
 export class ResponseActions {
-  constructor(private readonly cache: CacheSafety) {}
+  constructor(
+    private readonly cache: CacheSafety,
+    /** The tracker list the body rewrite uses, so headers and markup block the same hosts. */
+    private readonly trackerList: TrackerList = TrackerList.EMPTY,
+  ) {}
 
   /** Before the app runs. Returns true when the response has been answered and the app must not run. */
   answer(ctx: ResponseContext): boolean {
@@ -94,11 +102,21 @@ export class ResponseActions {
     if (!scope.byRegion && headers.length === 0 && trackers.length === 0 && cookies.length === 0) return;
     const localized = decision.actions.some((a) => a.kind === "notice");
     const tap = ctx.tap ?? ResponseTap.of(res);
+    // Made when a header needs a verdict: most responses carry no Link or Refresh.
+    let blocked: BlockedUrl | null = null;
+    const blockedUrl = (): BlockedUrl => {
+      if (blocked === null) {
+        const matcher = new TrackerMatcher(trackers, this.trackerList, documentHost(req));
+        blocked = (url) => matcher.blocks(url) !== null;
+      }
+      return blocked;
+    };
     tap.onHeaders((response) => {
       try {
         ctx.problems.push(...applyRuleHeaders(response, headers));
         if (trackers.length > 0) {
           applyPrivacyHeaders(req, response);
+          applyHintFilters(req, response, blockedUrl);
           // One policy per allowlist: browsers enforce each, so two rules allow only what both allow.
           const allowLists = new Map(trackers.filter((t) => t.mode === "third-party").map((t) => [t.allow.join(" "), t.allow]));
           for (const allow of allowLists.values()) ctx.problems.push(...applyThirdPartyCsp(req, response, allow));
@@ -113,5 +131,7 @@ export class ResponseActions {
         ctx.problems.push(`response headers: ${(error as Error).message}`);
       }
     });
+    // After the tap has switched the response to dictionary properties: one more method is a hash insert.
+    if (trackers.length > 0) filterEarlyHints(res, blockedUrl);
   }
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { extname, join } from "node:path";
-import { domainToASCII } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { getDomain, parse as parseHost } from "tldts";
 import { packageRoot } from "../../package-root.js";
@@ -86,51 +85,35 @@ export interface PlainListOptions {
 
 // Private PSL suffixes count, so a third-party list naming x.cloudfront.net does not reduce it to cloudfront.net.
 const TLD_OPTIONS = { allowPrivateDomains: true, extractHostname: false, validateHostname: false } as const;
-const SPECIAL_SCHEMES = new Set(["http", "https", "ws", "wss", "ftp"]);
-const SCHEME_RE = /^([a-z][a-z0-9+.-]*):/i;
-const BARE_HOST_RE = /^[^\s/?#\\@]+$/;
+/** `example.com` or `example.com:8080`: a host name alone, not a path or a URL with a scheme. */
+const BARE_HOST_RE = /^[^\s/?#\\@:]+(?::\d*)?$/;
 const LABEL = "[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?";
 const HOST_RE = new RegExp(`^(?:${LABEL}\\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$`);
+/** A lower-case ASCII host name the URL parser leaves as it is, unless its last label is a number (an IPv4 form). */
+const PARSED_HOST_RE = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*$/;
+const NUMBER_LABEL_RE = /(?:^|\.)(?:\d+|0x[0-9a-f]*)$/;
+/** What relative URLs resolve against here; `.invalid` never names a real host (RFC 6761). */
+const NO_BASE = "http://relative.invalid/";
+const NO_BASE_HOST = "relative.invalid";
 
 /**
- * The host of an absolute or protocol-relative URL, or of a bare host name (with optional port), in lower case.
- * Relative URLs, same-document references and non-network schemes (data:, javascript:, blob:) give null.
+ * The host of an absolute or protocol-relative URL, or of a bare host name (with optional port), in
+ * lower case, as the browser's URL parser reads it (leading spaces and control characters, tabs and
+ * newlines, backslashes, percent-encoded and full-width host names). Relative URLs, same-document
+ * references, URLs without a host (data:, javascript:, blob:, mailto:) and what does not parse give null.
  */
 export function hostOf(hostOrUrl: string): string | null {
+  // A host name as the URL parser gives it comes back unchanged: no second parse on the hot path.
+  if (PARSED_HOST_RE.test(hostOrUrl) && !NUMBER_LABEL_RE.test(hostOrUrl)) return hostOrUrl;
   const s = hostOrUrl.trim();
-  let rest: string;
-  if (s.startsWith("//") || s.startsWith("\\\\")) {
-    rest = s.slice(2);
-  } else {
-    const scheme = SCHEME_RE.exec(s);
-    const afterColon = scheme ? s.slice(scheme[0].length) : "";
-    if (scheme && !/^\d+(?:$|[/?#])/.test(afterColon)) {
-      if (!SPECIAL_SCHEMES.has(scheme[1]!.toLowerCase())) return null;
-      // Browsers ignore any number of slashes or backslashes after a special scheme.
-      rest = afterColon.replace(/^[/\\]*/, "");
-    } else if (BARE_HOST_RE.test(s)) {
-      rest = s; // "www.example.com" or "example.com:8080"; "example.com/x" is a relative path
-    } else {
-      return null;
-    }
+  let url: URL;
+  try {
+    url = BARE_HOST_RE.test(s) ? new URL(`http://${s}/`) : new URL(s, NO_BASE);
+  } catch {
+    return null;
   }
-  let end = rest.length;
-  for (let i = 0; i < rest.length; i++) {
-    const c = rest.charCodeAt(i);
-    if (c === 0x2f || c === 0x3f || c === 0x23 || c === 0x5c) {
-      end = i; // '/', '?', '#', '\'
-      break;
-    }
-  }
-  let host = rest.slice(0, end);
-  const at = host.lastIndexOf("@");
-  if (at >= 0) host = host.slice(at + 1);
-  if (host.startsWith("[")) return null; // IPv6 literal: never a tracker domain
-  const colon = host.indexOf(":");
-  if (colon >= 0) host = host.slice(0, colon);
-  host = host.toLowerCase().replace(/\.+$/, "");
-  if (/[^\x00-\x7f]/.test(host)) host = domainToASCII(host);
-  return host === "" ? null : host;
+  const host = url.hostname.replace(/\.+$/, "");
+  return host === "" || host === NO_BASE_HOST ? null : host;
 }
 
 /** The registrable domain (eTLD+1) of a host or URL, or null for IP addresses, public suffixes and relative URLs. */

@@ -1,6 +1,6 @@
-import { isIP } from "node:net";
 import type { TrackersAction } from "../../rules/actions.js";
-import { hostOf, registrableDomain, type TrackerList } from "./list.js";
+import { FirstParty, urlHost } from "./first-party.js";
+import type { TrackerList } from "./list.js";
 
 /** One trackers action made ready for matching. */
 interface CompiledTrackers {
@@ -26,61 +26,103 @@ function suffixIn(host: string, set: ReadonlySet<string>): boolean {
   }
 }
 
-/** The URL as the browser's URL parser sees it for the host: tabs and newlines anywhere are removed. */
-function cleanUrl(url: string): string {
-  return /[\t\n\r]/.test(url) ? url.replace(/[\t\n\r]/g, "") : url;
+const isAlphanumeric = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+
+/**
+ * Whether the URL parser is certain to resolve `url` to the base's own host: a path (`app.js`,
+ * `./x`, `/x`), a query or a fragment, with no scheme, no leading space or control character, and
+ * no tab or newline (which the parser removes, so `/\t/host` is `//host`). Anything else takes the
+ * full parse. Saves a URL parse for most of a page's own URLs.
+ */
+function plainlyRelative(url: string): boolean {
+  if (url.length === 0) return true;
+  const c0 = url.charCodeAt(0);
+  let i: number;
+  if (c0 === 0x2f) {
+    if (url.length === 1) return true;
+    const c1 = url.charCodeAt(1);
+    if (c1 === 0x2f || c1 === 0x5c || c1 === 0x09 || c1 === 0x0a || c1 === 0x0d) return false;
+    return true;
+  }
+  if (c0 === 0x3f || c0 === 0x23) return true; // '?', '#'
+  if (!isAlphanumeric(c0) && c0 !== 0x2e && c0 !== 0x5f && c0 !== 0x7e && c0 !== 0x25 && c0 !== 0x2d) return false;
+  // A path segment until '/', '?' or '#': a ':', tab or newline before it may make a scheme.
+  for (i = 1; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f || c === 0x23 || c === 0x5c) return true;
+    if (c === 0x3a || c === 0x09 || c === 0x0a || c === 0x0d) return false;
+  }
+  return true;
 }
 
 /**
  * Decides, for one response, which URLs are trackers. `list` mode: hosts on the tracker list, by
- * registrable domain. `third-party` mode: every host that is neither the site's own (the request's
- * registrable domain) nor on the rule's allowlist. With several actions a host is blocked when
- * any of them blocks it.
+ * registrable domain. `third-party` mode: every host outside the page's first party (its own host
+ * and the hosts sharing its registrable domain, the Public Suffix List's private section included)
+ * and not on the rule's allowlist, including URLs that do not parse. With several actions a host
+ * is blocked when any of them blocks it.
  */
 export class TrackerMatcher {
   private readonly rules: readonly CompiledTrackers[];
+  private readonly firstParty: FirstParty;
   readonly firstPartyHost: string | null;
   readonly firstPartyDomain: string | null;
-  /** Everything the verdicts depend on besides the list: part of the rewrite cache key. */
+  readonly thirdPartyMode: boolean;
+  /** Everything the verdicts and the guard script depend on besides the list: part of the rewrite cache key. */
   readonly key: string;
 
+  /** `requestHost`: the Host header (a port is ignored) or Express's `req.hostname`. */
   constructor(actions: readonly TrackersAction[], readonly list: TrackerList, requestHost: string | null) {
     this.rules = actions.map((a) => ({ mode: a.mode, allow: new Set(a.allow.map((h) => h.trim().toLowerCase().replace(/\.$/, "")).filter((h) => h !== "")) }));
-    const host = requestHost ? hostOf(requestHost) : null;
-    this.firstPartyHost = host;
-    this.firstPartyDomain = host ? registrableDomain(host) : null;
-    const thirdParty = this.rules.some((r) => r.mode === "third-party");
-    this.key = `${this.rules.map((r) => `${r.mode}:${[...r.allow].sort().join(",")}`).join(";")}${thirdParty ? `@${this.firstPartyDomain ?? host ?? ""}` : ""}`;
+    this.firstParty = FirstParty.of(requestHost);
+    this.firstPartyHost = this.firstParty.host;
+    this.firstPartyDomain = this.firstParty.domain;
+    this.thirdPartyMode = this.rules.some((r) => r.mode === "third-party");
+    const rules = this.rules.map((r) => `${r.mode}:${[...r.allow].sort().join(",")}`).join(";");
+    this.key = this.thirdPartyMode ? `${rules}@${this.firstPartyHost ?? ""}/${this.firstPartyDomain ?? ""}` : rules;
   }
 
-  get thirdPartyMode(): boolean {
-    return this.rules.some((r) => r.mode === "third-party");
+  /** The document's URL as far as host verdicts need it: `http://<the page's host>/`. */
+  get base(): string {
+    return this.firstParty.base;
   }
 
-  /** The vendor (or "third-party") when the URL is a tracker for this reader, else null. Relative URLs never are. */
-  blocks(url: string): string | null {
-    const host = hostOf(cleanUrl(url));
-    return host === null ? null : this.blocksHost(host);
+  /**
+   * The vendor (or "third-party") when the URL, as the browser resolves it, is a tracker for this
+   * reader, else null. It is resolved with the WHATWG URL parser (as browsers do: leading spaces and
+   * control characters, tabs and newlines, backslashes, percent-encoded and full-width host names)
+   * against `base`, by default the page's own URL; a `<base href>` may give another (optional).
+   * URLs without a host (`data:`, `blob:`, `javascript:`, `mailto:`) load nothing from one.
+   */
+  blocks(url: string, base?: string): string | null {
+    if (base === undefined && plainlyRelative(url)) return null;
+    let host: string;
+    try {
+      host = urlHost(new URL(url, base ?? this.firstParty.base));
+    } catch {
+      // Fail closed: the browser may read the URL in a way we did not foresee.
+      return this.thirdPartyMode ? "third-party" : null;
+    }
+    return host === "" ? null : this.blocksHost(host);
   }
 
-  /** Like `blocks`, for a lower-case host name. */
+  /** Like `blocks`, for a host name as the URL parser gives it (lower case, ASCII). */
   blocksHost(host: string): string | null {
-    let domain: string | null | undefined;
     for (const rule of this.rules) {
       if (suffixIn(host, rule.allow)) continue;
       if (rule.mode === "list") {
         const entry = this.list.match(host);
         if (entry) return entry.vendor;
-      } else {
-        domain ??= registrableDomain(host);
-        const firstParty = domain !== null ? domain === this.firstPartyDomain : host === this.firstPartyHost;
-        if (firstParty) continue;
-        // A bare word or an unknown suffix is no host a browser would reach, except an IP address.
-        if (domain === null && isIP(host) === 0) continue;
+      } else if (!this.firstParty.includes(host)) {
         return this.list.match(host)?.vendor ?? "third-party";
       }
     }
     return null;
+  }
+
+  /** Whether a host is the page's own or shares its registrable domain. */
+  isFirstParty(host: string): boolean {
+    return this.firstParty.includes(host);
   }
 
   guardRules(): GuardRule[] {
