@@ -26,10 +26,12 @@ const SNIPPETS: Record<string, { host: string; head: string }> = {
       '<script async src="https://www.googleoptimize.com/optimize.js?id=OPT-1"></script>',
   },
   VWO: {
+    // The hiding style rendered with the page, removed by the snippet's own timeout.
     host: "dev.visualwebsiteoptimizer.com",
     head:
-      "<script id='vwoCode'>window._vwo_code || (function(){var hide='body{opacity:0 !important;filter:alpha(opacity=0) !important;background:none !important}',d=document,s=d.createElement('style');s.id='_vis_opt_path_hides';s.textContent=hide;d.head.appendChild(s);" +
-      "setTimeout(function(){s.remove()},2500);var j=d.createElement('script');j.src='https://dev.visualwebsiteoptimizer.com/j.php?a=1';d.head.appendChild(j)})();</script>",
+      "<style id='_vis_opt_path_hides'>body{opacity:0 !important;filter:alpha(opacity=0) !important;background:none !important}</style>" +
+      "<script id='vwoCode'>window._vwo_code || (function(){var d=document;setTimeout(function(){var s=d.getElementById('_vis_opt_path_hides');s&&s.remove()},2500);})();</script>" +
+      '<script async src="https://dev.visualwebsiteoptimizer.com/lib/1.js"></script>',
   },
   "Adobe Target": {
     host: "assets.adobedtm.com",
@@ -47,8 +49,9 @@ const SNIPPETS: Record<string, { host: string; head: string }> = {
   "Chartbeat flicker control": {
     host: "static.chartbeat.com",
     head:
+      "<style id='chartbeat-flicker-control-style'>body{visibility:hidden !important}</style>" +
       "<script>var _sf_async_config=window._sf_async_config=(window._sf_async_config||{});_sf_async_config.uid=1;_sf_async_config.domain='ledger.example';_sf_async_config.flickerControl=true;" +
-      "(function(){var s=document.createElement('style');s.id='chartbeat-flicker-control-style';s.textContent='body{visibility:hidden !important}';document.head.appendChild(s);setTimeout(function(){s.remove()},1000)})();</script>" +
+      "setTimeout(function(){var s=document.getElementById('chartbeat-flicker-control-style');s&&s.remove()},1000);</script>" +
       '<script async src="https://static.chartbeat.com/js/chartbeat_mab.js"></script>',
   },
 };
