@@ -47,16 +47,15 @@ function escapeAt(css: string, i: number): [string, number] {
   return [cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? "\ufffd" : String.fromCodePoint(cp), j];
 }
 
-/** A string token starting at the quote at `i`: its value and the index past it. */
-function stringAt(css: string, i: number): [string, number] {
-  const quote = css[i]!;
+/** Reads from `i`, escapes decoded, up to the first character `stop` accepts: the value and where it stopped. */
+function readRun(css: string, i: number, stop: (c: string) => boolean): [string, number] {
   let value = "";
-  let j = i + 1;
+  let j = i;
   while (j < css.length) {
     const c = css[j]!;
-    if (c === quote) return [value, j + 1];
-    if (c === "\n") return [value, j];
+    if (stop(c)) break;
     if (c === "\\") {
+      // An escaped newline continues a string; it adds nothing.
       if (css[j + 1] === "\n") {
         j += 2;
         continue;
@@ -70,6 +69,13 @@ function stringAt(css: string, i: number): [string, number] {
     j++;
   }
   return [value, j];
+}
+
+/** A string token starting at the quote at `i`: its value and the index past it (a newline ends it unclosed). */
+function stringAt(css: string, i: number): [string, number] {
+  const quote = css[i]!;
+  const [value, j] = readRun(css, i + 1, (c) => c === quote || c === "\n");
+  return [value, css[j] === quote ? j + 1 : j];
 }
 
 /** A name (ident) at `i`: its decoded value and the index past it. */
@@ -103,20 +109,8 @@ function urlArgAt(css: string, i: number): [string, number] {
     j = skipWs(css, next);
     return [value, css[j] === ")" ? j + 1 : j];
   }
-  let value = "";
-  while (j < css.length) {
-    const c = css[j]!;
-    if (c === ")") return [value.replace(/[ \t\n\r\f]+$/, ""), j + 1];
-    if (c === "\\") {
-      const [ch, next] = escapeAt(css, j + 1);
-      value += ch;
-      j = next;
-      continue;
-    }
-    value += c;
-    j++;
-  }
-  return [value, j];
+  const [value, end] = readRun(css, j, (c) => c === ")");
+  return [value.replace(/[ \t\n\r\f]+$/, ""), end < css.length ? end + 1 : end];
 }
 
 export function cssUrls(css: string): CssUrl[] {
