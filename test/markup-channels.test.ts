@@ -100,6 +100,13 @@ describe("markup channels: elements and attributes", () => {
     expect(neutralized).to.equal(0);
   });
 
+  it("third-party mode: resolves URLs against the page as the browser does, so same-folder files stay and cleaned-up hosts do not", () => {
+    const own = '<body><script src="app.js"></script><img src="logo.png"><div style="background:url(hero.jpg)"></div><video poster="poster.jpg"></video></body>';
+    expect(body(own, THIRD_PARTY)).to.deep.equal({ text: own, neutralized: 0 });
+    const { text } = body('<body><img src=" &#1;https://www.google-analytics.com/p.gif"></body>', THIRD_PARTY);
+    expect(text).to.contain("data-geo-compliance-src=");
+  });
+
   it("reads the refresh URL as the HTML standard does", () => {
     expect(refreshUrl("0;url=https://a.example/")).to.equal("https://a.example/");
     expect(refreshUrl(" 5 , URL = 'https://b.example/x' ")).to.equal("https://b.example/x");

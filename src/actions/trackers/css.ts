@@ -1,4 +1,5 @@
 import type { TrackerMatcher } from "./matcher.js";
+import { blocksFromPage } from "./page-url.js";
 
 /**
  * The URLs a piece of CSS loads (`url()`, `src()`, strings in `image-set()`, `@import "…"`),
@@ -180,7 +181,7 @@ export function neutralizeCss(css: string, matcher: TrackerMatcher): CssRewrite 
   let out = "";
   let last = 0;
   for (const u of cssUrls(css)) {
-    const vendor = matcher.blocks(u.url);
+    const vendor = blocksFromPage(matcher, u.url);
     if (!vendor) continue;
     label ??= vendor;
     out += css.slice(last, u.start) + INERT_CSS_URL;

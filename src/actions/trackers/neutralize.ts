@@ -4,6 +4,7 @@ import { asciiHtml } from "../notice.js";
 import { decodeAttribute } from "../notice-selector.js";
 import { neutralizeCss } from "./css.js";
 import type { TrackerMatcher } from "./matcher.js";
+import { blocksFromPage } from "./page-url.js";
 import { prehidingScript, prehidingStyle, UNHIDE_STYLE } from "./prehiding.js";
 import { inlineScriptTracker } from "./snippets.js";
 
@@ -184,7 +185,7 @@ function blockedAttrs(tag: ScannedTag, names: readonly string[], matcher: Tracke
     // Only the first of duplicate attributes counts for the browser.
     seen.add(a.name);
     for (const url of urls(a.name, attrValue(tag, a))) {
-      const vendor = matcher.blocks(url);
+      const vendor = blocksFromPage(matcher, url);
       if (vendor) {
         label ??= vendor;
         attrs.add(a.name);
@@ -219,7 +220,7 @@ function blockedLoads(tag: ScannedTag, ctx: TagContext, matcher: TrackerMatcher)
     const content = firstAttr(tag, "content");
     if (equiv && content && attrValue(tag, equiv).trim().toLowerCase() === "refresh") {
       const url = refreshUrl(attrValue(tag, content));
-      const vendor = url === null ? null : matcher.blocks(url);
+      const vendor = url === null ? null : blocksFromPage(matcher, url);
       if (vendor) return { label: vendor, attrs: new Set(["http-equiv"]) };
     }
   }
@@ -328,7 +329,7 @@ export function importMapTracker(json: string, matcher: TrackerMatcher): string 
   for (const list of lists) {
     if (typeof list !== "object" || list === null) continue;
     for (const url of Object.values(list)) {
-      const vendor = typeof url === "string" ? matcher.blocks(url) : null;
+      const vendor = typeof url === "string" ? blocksFromPage(matcher, url) : null;
       if (vendor) return vendor;
     }
   }
