@@ -23,6 +23,8 @@ function vectors(port: number): Record<string, string> {
   const q = (s: string) => s.replace(/"/g, "&quot;");
   return {
     "style-attribute": `<div style="width:8px;height:8px;background-image:url(${t}/style-attribute)"></div>`,
+    "style-import": `<style>@import url(${t}/style-import.css);h1{color:#222}</style>`,
+    "font-face": `<style>@font-face{font-family:T;src:url(${t}/font-face) format("woff2")}h1{font-family:T,serif}</style>`,
     "svg-image": `<svg width="8" height="8"><image href="${t}/svg-image" width="8" height="8"/></svg>`,
     "svg-set": `<svg width="8" height="8"><image width="8" height="8"><set attributeName="href" to="${t}/svg-set"/></image></svg>`,
     base: `<base href="${t}/"><img src="base">`,

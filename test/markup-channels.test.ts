@@ -18,6 +18,15 @@ function body(page: string, plan: ResponsePlan): { text: string; neutralized: nu
   return { text: Buffer.from(head === "" ? text : text.replace(head, ""), "latin1").toString(), neutralized: outcome.trackersNeutralized };
 }
 
+/** The same rewrite when the page comes in chunks of these sizes, which the scanner and the style tap must carry across. */
+function expectInChunks(page: string, plan: ResponsePlan, want: string, steps: number[]): void {
+  const bytes = Buffer.from(page);
+  for (const step of steps) {
+    const cuts = Array.from({ length: Math.ceil(bytes.length / step) }, (_, i) => i * step);
+    expect(rewriteInChunks(bytes, cuts, plan).out.toString().replace(plan.head!.toString(), ""), `chunks of ${step}`).to.equal(want);
+  }
+}
+
 describe("markup channels: CSS", () => {
   it("finds URLs as the CSS tokenizer does: url(), quoted or not, escapes, image-set strings, @import strings, comments skipped", () => {
     const css = `a{background:URL( "https://a.example/1" )}/* url(https://no.example/) */b{background:\\75 rl(https\\:\\/\\/b.example/2)}` + `c{background-image:-webkit-image-set("https://c.example/3" 1x, url(d.png) 2x)}@import 'https://e.example/4.css';d{content:"url(https://no.example/)"}`;
@@ -41,6 +50,29 @@ describe("markup channels: CSS", () => {
       expect(neutralized).to.equal(1);
     });
   }
+
+  for (const [mode, plan] of [["list", LIST], ["third-party", THIRD_PARTY]] as const) {
+    it(`${mode} mode: <style> content: blocked @import, @font-face src and url() are made inert, whole and in chunks, and the rest of the sheet stays`, () => {
+      const css =
+        '@import url("https://www.google-analytics.com/a.css");@import "/own.css";' +
+        "@font-face{font-family:T;src:url(//www.google-analytics.com/t.woff2) format('woff2'),url(/t.woff2)}" +
+        "h1{color:#123;background:image-set('https://www.google-analytics.com/h.png' 1x)}p::after{content:'</styl'}";
+      const page = `<head><style media=screen>${css}</style></head><body><STYLE>b{background:URL(https://www.google-analytics.com/b.gif)}</STYLE ><p>x</p></body>`;
+      const want =
+        '<head><style media=screen>@import url(about:invalid);@import "/own.css";' +
+        "@font-face{font-family:T;src:url(about:invalid) format('woff2'),url(/t.woff2)}" +
+        "h1{color:#123;background:image-set(url(about:invalid) 1x)}p::after{content:'</styl'}</style></head><body><STYLE>b{background:url(about:invalid)}</STYLE ><p>x</p></body>";
+      expect(body(page, plan)).to.deep.equal({ text: want, neutralized: 2 });
+      expectInChunks(page, plan, want, [1, 5, 64]);
+    });
+  }
+
+  it("<style> content that loads nothing blocked, and a <style> left open at the end, go out as they came", () => {
+    const page = "<head><style>p{background:url(/own.png)}</style></head><body><style>i{color:red}";
+    expect(body(page, LIST)).to.deep.equal({ text: page, neutralized: 0 });
+    const open = "<body><style>i{background:url(https://www.google-analytics.com/i.gif)}";
+    expect(body(open, LIST).text).to.equal("<body><style>i{background:url(about:invalid)}");
+  });
 
   it("a style attribute that hides a blocked URL behind character references goes whole", () => {
     const { text } = body('<body><span style="background:url(https&#x3a;//www.google-analytics.com/p.gif)">x</span></body>', LIST);
@@ -76,16 +108,8 @@ describe("markup channels: elements and attributes", () => {
       it(`${mode} mode: ${what}`, () => {
         const page = `<body>${input}</body>`;
         const want = `<body>${expected.replace('blocked="L"', `blocked="${label}"`)}</body>`;
-        const { text, neutralized } = body(page, plan);
-        expect(text).to.equal(want);
-        expect(neutralized).to.equal(1);
-        // The same in chunks of every size the scanner must carry across.
-        const bytes = Buffer.from(page);
-        for (const step of [1, 7]) {
-          const cuts = Array.from({ length: Math.ceil(bytes.length / step) }, (_, i) => i * step);
-          const chunked = rewriteInChunks(bytes, cuts, plan).out.toString();
-          expect(chunked.replace(plan.head!.toString(), "")).to.equal(want);
-        }
+        expect(body(page, plan)).to.deep.equal({ text: want, neutralized: 1 });
+        expectInChunks(page, plan, want, [1, 7]);
       });
     }
   }
@@ -95,9 +119,7 @@ describe("markup channels: elements and attributes", () => {
       '<body><svg><image href="/i.png"/><use href="#a"/><set attributeName="fill" to="red"/><animate attributeName="href" values="/a.png;/b.png"/></svg><base href="/sub/">' +
       '<meta http-equiv="refresh" content="30"><meta http-equiv="refresh" content="5;url=/next"><track src="/t.vtt"><iframe srcdoc="<p>hello</p><img src=/x.png>"></iframe>' +
       '<script type="importmap">{"imports":{"a":"/a.js"}}</script><script type="importmap">not json https://www.google-analytics.com/</script><div style="background:url(/own.png)"></div></body>';
-    const { text, neutralized } = body(page, LIST);
-    expect(text).to.equal(page);
-    expect(neutralized).to.equal(0);
+    expect(body(page, LIST)).to.deep.equal({ text: page, neutralized: 0 });
   });
 
   it("third-party mode: resolves URLs against the page as the browser does, so same-folder files stay and cleaned-up hosts do not", () => {

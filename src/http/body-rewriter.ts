@@ -26,6 +26,7 @@ export function newOutcome(): RewriteOutcome {
  */
 export class HtmlBodyRewriter {
   private scanner: HtmlScanner | null = null;
+  private rewriter: PageRewriter | null = null;
   private readonly stats: RewriteStats = { changed: false, trackersNeutralized: 0, notes: [] };
   private probe: Buffer[] | null = [];
   private probeLength = 0;
@@ -69,6 +70,7 @@ export class HtmlBodyRewriter {
     if (!this.passthrough && this.scanner) {
       try {
         this.scanner.end();
+        this.rewriter!.flushOutput();
       } catch (error) {
         this.fail(error);
       }
@@ -93,7 +95,8 @@ export class HtmlBodyRewriter {
       this.emit(head);
       return;
     }
-    this.scanner = new HtmlScanner(new PageRewriter(this.plan, bom === "utf8" ? "utf8" : this.declared, this.stats), this.emit, this.limits);
+    this.rewriter = new PageRewriter(this.plan, bom === "utf8" ? "utf8" : this.declared, this.stats);
+    this.scanner = new HtmlScanner(this.rewriter, this.rewriter.output(this.emit), this.limits);
     this.feed(head);
   }
 
@@ -107,7 +110,10 @@ export class HtmlBodyRewriter {
 
   private fail(error: unknown): void {
     const pieces = this.scanner?.abort() ?? [];
+    // A <style> held for inspection goes first, unchanged in order.
+    this.rewriter?.flushOutput(false);
     this.scanner = null;
+    this.rewriter = null;
     this.passthrough = true;
     this.outcome.error = `rewrite failed (${(error as Error)?.message ?? String(error)}); the rest of the page was sent unchanged`;
     for (const piece of pieces) this.emit(piece);

@@ -4,7 +4,9 @@ import type { TrackerMatcher } from "../actions/trackers/matcher.js";
 import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, TRACKER_ELEMENTS, type TagContext } from "../actions/trackers/neutralize.js";
 import type { NoticePlacement } from "../rules/actions.js";
 import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
-import { HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit } from "./html-scanner.js";
+import { neutralizeCss } from "../actions/trackers/css.js";
+import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit } from "./html-scanner.js";
+import { StyleContentTap } from "./style-content.js";
 
 export interface PlannedNotice {
   readonly rule: string;
@@ -66,6 +68,7 @@ export class PageRewriter implements ScanHandler {
   private metaMode: CharsetMode | null = null;
   private readonly tags: TagContext;
   private unhidden = false;
+  private styles: StyleContentTap | null = null;
 
   constructor(
     private readonly plan: PagePlan,
@@ -88,6 +91,30 @@ export class PageRewriter implements ScanHandler {
 
   get watchText(): boolean {
     return this.inert === 0 && (this.headPending || (!this.bodyStarted && this.bodyStartPending.length > 0));
+  }
+
+  /** Where the scanner's output goes: through a tap that rewrites `<style>` content when trackers are blocked. */
+  output(out: (chunk: Buffer) => void): (chunk: Buffer) => void {
+    const trackers = this.plan.trackers;
+    if (!trackers) return out;
+    this.styles = new StyleContentTap(
+      out,
+      (css) => {
+        const rewritten = neutralizeCss(css, trackers);
+        if (!rewritten) return null;
+        this.stats.trackersNeutralized++;
+        this.stats.changed = true;
+        return rewritten.css;
+      },
+      DEFAULT_LIMITS.maxScriptBytes,
+      (what) => this.abandoned(what),
+    );
+    return this.styles.write;
+  }
+
+  /** At the end of the body (`rewrite`), or before the rest goes out unchanged: what the output tap holds. */
+  flushOutput(rewrite = true): void {
+    this.styles?.flush(rewrite);
   }
 
   private get mode(): CharsetMode {
@@ -203,6 +230,10 @@ export class PageRewriter implements ScanHandler {
       } else if (this.plan.trackers && name === "script" && holdsContent(tag)) {
         holdContent = true;
       }
+      if (name === "style" && this.styles && !tag.selfClosing) {
+        replace ??= Buffer.from(tag.raw, "latin1");
+        this.styles.arm(replace);
+      }
     }
     if (before.length === 0 && after.length === 0 && replace === undefined && !holdContent) return undefined;
     return { before: concat(before), after: concat(after), replace, holdContent, suppress };
@@ -306,9 +337,11 @@ export class PageRewriter implements ScanHandler {
 function srcdocTracker(html: string, trackers: TrackerMatcher): string | null {
   const stats: RewriteStats = { changed: false, trackersNeutralized: 0, notes: [] };
   const out: Buffer[] = [];
-  const scanner = new HtmlScanner(new PageRewriter({ head: null, notices: [], trackers }, "utf8", stats), (c) => void out.push(c));
+  const nested = new PageRewriter({ head: null, notices: [], trackers }, "utf8", stats);
+  const scanner = new HtmlScanner(nested, nested.output((c) => void out.push(c)));
   scanner.write(Buffer.from(html, "utf8"));
   scanner.end();
+  nested.flushOutput();
   if (stats.trackersNeutralized === 0) return null;
   const marker = new RegExp(`${BLOCKED_ATTR}="([^"]*)"`).exec(Buffer.concat(out).toString("utf8"));
   return marker ? decodeAttribute(marker[1]!) : "third-party";
