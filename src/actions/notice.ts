@@ -22,7 +22,8 @@ export function asciiHtml(html: string): string {
  */
 export type NoticeStyle = "top" | "bottom" | "inline";
 
-const BASE_STYLE = "box-sizing:border-box;display:block;margin:0;padding:12px 16px;background:#fff4ce;color:#1b1b1b;font:16px/1.45 system-ui,sans-serif;text-align:start";
+// Shown even where the page hides an ancestor (`visibility:hidden` is undone by a descendant; opacity is not, see prehiding.ts).
+const BASE_STYLE = "visibility:visible!important;opacity:1!important;box-sizing:border-box;display:block;margin:0;padding:12px 16px;background:#fff4ce;color:#1b1b1b;font:16px/1.45 system-ui,sans-serif;text-align:start";
 const STYLES: Record<NoticeStyle, string> = {
   top: `position:relative;z-index:2147483000;${BASE_STYLE};border-bottom:3px solid #b58900`,
   bottom: `position:sticky;bottom:0;z-index:2147483000;${BASE_STYLE};border-top:3px solid #b58900`,

@@ -27,6 +27,7 @@ export function newOutcome(): RewriteOutcome {
  */
 export class HtmlBodyRewriter {
   private scanner: HtmlScanner | null = null;
+  private rewriter: PageRewriter | null = null;
   private readonly stats: RewriteStats = { changed: false, trackersNeutralized: 0, notes: [] };
   private probe: Buffer[] | null = [];
   private probeLength = 0;
@@ -70,6 +71,7 @@ export class HtmlBodyRewriter {
     if (!this.passthrough && this.scanner) {
       try {
         this.scanner.end();
+        this.rewriter!.flushOutput();
       } catch (error) {
         this.fail(error);
       }
@@ -102,7 +104,8 @@ export class HtmlBodyRewriter {
       return;
     }
     const tree = new HtmlTree();
-    this.scanner = new HtmlScanner(new PageRewriter(this.plan, bom === "utf8" ? "utf8" : this.declared, this.stats, tree), this.emit, this.limits, tree);
+    this.rewriter = new PageRewriter(this.plan, bom === "utf8" ? "utf8" : this.declared, this.stats, tree);
+    this.scanner = new HtmlScanner(this.rewriter, this.rewriter.output(this.emit), this.limits, tree);
     this.feed(head);
   }
 
@@ -116,7 +119,10 @@ export class HtmlBodyRewriter {
 
   private fail(error: unknown): void {
     const pieces = this.scanner?.abort() ?? [];
+    // A <style> held for inspection goes first, unchanged in order.
+    this.rewriter?.flushOutput(false);
     this.scanner = null;
+    this.rewriter = null;
     this.passthrough = true;
     this.outcome.error = `rewrite failed (${(error as Error)?.message ?? String(error)}); the rest of the page was sent unchanged`;
     for (const piece of pieces) this.emit(piece);

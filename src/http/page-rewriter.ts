@@ -1,12 +1,13 @@
 import type { RenderedNotice } from "../actions/notice.js";
-import { selectorMatches, type SimpleSelector } from "../actions/notice-selector.js";
+import { decodeAttribute, selectorMatches, type SimpleSelector } from "../actions/notice-selector.js";
 import type { TrackerMatcher } from "../actions/trackers/matcher.js";
-import { attrValue, firstAttr, isExecutableScript, neutralizeInlineScript, neutralizeTag, TRACKER_ELEMENTS } from "../actions/trackers/neutralize.js";
-import { inlineScriptTracker } from "../actions/trackers/snippets.js";
+import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, TRACKER_ELEMENTS, type TagContext } from "../actions/trackers/neutralize.js";
 import type { NoticePlacement } from "../rules/actions.js";
 import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
-import { HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit } from "./html-scanner.js";
+import { neutralizeCss } from "../actions/trackers/css.js";
+import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit } from "./html-scanner.js";
 import { HtmlTree } from "./html-tree.js";
+import { StyleContentTap } from "./style-content.js";
 
 export interface PlannedNotice {
   readonly rule: string;
@@ -40,6 +41,8 @@ const BEFORE_HEAD_SCRIPTS = new Set(["html", "head", "title", "base", "meta"]);
 /** Elements a selector never places a notice in: not rendered, or their content is text. */
 const NOT_A_PLACE = new Set(["html", "head", "title", "base", "meta", "link", "script", "style", "noscript", "template", "textarea", "xmp", "iframe", "noembed", "noframes", "plaintext"]);
 const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]);
+/** Elements that take the focus with `autofocus` on most pages. */
+const FOCUSABLE = new Set(["input", "textarea", "select", "button"]);
 
 interface SelectorState {
   readonly notice: PlannedNotice;
@@ -64,6 +67,9 @@ export class PageRewriter implements ScanHandler {
   /** Inside <template>: nothing placed there would be seen. (<noscript> is raw text: no tag in it comes here.) */
   private inert = 0;
   private metaMode: CharsetMode | null = null;
+  private readonly tags: TagContext;
+  private unhidden = false;
+  private styles: StyleContentTap | null = null;
 
   constructor(
     private readonly plan: PagePlan,
@@ -77,10 +83,41 @@ export class PageRewriter implements ScanHandler {
     this.bodyStartPending = plan.notices.filter((n) => n.placement.at === "body-start");
     this.bodyEndPending = plan.notices.filter((n) => n.placement.at === "body-end");
     this.selectors = plan.notices.filter((n) => n.placement.at === "selector" && n.selector).map((notice): SelectorState => ({ notice, phase: "pending", depth: 0, matchedName: "" }));
+    const trackers = plan.trackers;
+    this.tags = {
+      trackers,
+      // Dropping the focus changes less than a notice stuck over the top of every screen.
+      dropAutofocus: this.bodyStartPending.length > 0,
+      srcdocTracker: (html) => (trackers ? srcdocTracker(html, trackers) : null),
+    };
   }
 
   get watchText(): boolean {
     return this.inert === 0 && (this.headPending || (!this.bodyStarted && this.bodyStartPending.length > 0));
+  }
+
+  /** Where the scanner's output goes: through a tap that rewrites `<style>` content when trackers are blocked. */
+  output(out: (chunk: Buffer) => void): (chunk: Buffer) => void {
+    const trackers = this.plan.trackers;
+    if (!trackers) return out;
+    this.styles = new StyleContentTap(
+      out,
+      (css) => {
+        const rewritten = neutralizeCss(css, trackers);
+        if (!rewritten) return null;
+        this.stats.trackersNeutralized++;
+        this.stats.changed = true;
+        return rewritten.css;
+      },
+      DEFAULT_LIMITS.maxScriptBytes,
+      (what) => this.abandoned(what),
+    );
+    return this.styles.write;
+  }
+
+  /** At the end of the body (`rewrite`), or before the rest goes out unchanged: what the output tap holds. */
+  flushOutput(rewrite = true): void {
+    this.styles?.flush(rewrite);
   }
 
   private get mode(): CharsetMode {
@@ -137,11 +174,12 @@ export class PageRewriter implements ScanHandler {
       const tag = s.notice.selector!.tag;
       if (s.phase === "inside" ? s.matchedName === name : !end && (tag === null || tag === name)) return true;
     }
-    if (!end && this.plan.trackers && TRACKER_ELEMENTS.has(name)) {
-      // Links matter only for their ping, which few have: the rest are not even assembled.
-      return name === "a" || name === "area" ? "ping" : true;
+    if (end) return false;
+    if (this.plan.trackers) {
+      // Any element may load through its style attribute; the rest of such tags are not even assembled.
+      return TRACKER_ELEMENTS.has(name) || (this.tags.dropAutofocus && FOCUSABLE.has(name)) ? true : "style";
     }
-    return false;
+    return this.tags.dropAutofocus && FOCUSABLE.has(name) ? "autofocus" : false;
   }
 
   startTag(tag: ScannedTag): TagEdit | undefined {
@@ -189,14 +227,18 @@ export class PageRewriter implements ScanHandler {
     if (name === "template" && !tag.foreign) this.inert++;
     if (name === "plaintext" && !tag.foreign) this.beforePlaintext(before);
     const trackers = this.plan.trackers;
-    if (trackers && TRACKER_ELEMENTS.has(name) && replace === undefined) {
-      const neutral = neutralizeTag(tag, trackers);
-      if (neutral) {
-        replace = Buffer.from(neutral.raw, "latin1");
-        this.stats.trackersNeutralized++;
+    if (replace === undefined && (trackers || this.tags.dropAutofocus)) {
+      const rewritten = rewriteStartTag(tag, this.tags);
+      if (rewritten) {
+        replace = Buffer.from(rewritten.raw, "latin1");
+        if (rewritten.label !== null) this.stats.trackersNeutralized++;
         this.stats.changed = true;
-      } else if (name === "script" && !firstAttr(tag, "src") && isExecutableScript(tag)) {
+      } else if (this.plan.trackers && name === "script" && holdsContent(tag)) {
         holdContent = true;
+      }
+      if (name === "style" && this.styles && !tag.selfClosing) {
+        replace ??= Buffer.from(tag.raw, "latin1");
+        this.styles.arm(replace);
       }
     }
     // Scripting on, <noscript> is raw text; without scripting its content is markup that loads: held and looked at as such.
@@ -238,11 +280,14 @@ export class PageRewriter implements ScanHandler {
   scriptContent(tag: ScannedTag, content: Buffer): Buffer | undefined {
     const trackers = this.plan.trackers;
     if (!trackers || content.length === 0) return undefined;
-    const vendor = inlineScriptTracker(content.toString("latin1"), trackers);
-    if (!vendor) return undefined;
+    const verdict = inlineScriptVerdict(tag, content.toString("latin1"), trackers);
+    if (!verdict) return undefined;
     this.stats.trackersNeutralized++;
     this.stats.changed = true;
-    return Buffer.from(neutralizeInlineScript(tag, vendor), "latin1");
+    // The page is shown again once per page.
+    const before = this.unhidden ? "" : verdict.before;
+    if (before !== "") this.unhidden = true;
+    return Buffer.from(before + neutralizeInlineScript(tag, verdict.label), "latin1");
   }
 
   rawContent(_tag: ScannedTag, content: Buffer): Buffer | undefined {
@@ -250,7 +295,8 @@ export class PageRewriter implements ScanHandler {
     if (!trackers || content.length === 0) return undefined;
     const stats: RewriteStats = { changed: false, trackersNeutralized: 0, notes: [] };
     const pieces: Buffer[] = [];
-    const scanner = new HtmlScanner(new PageRewriter({ head: null, notices: [], trackers }, this.mode, stats), (c) => void pieces.push(Buffer.from(c)));
+    const nested = new PageRewriter({ head: null, notices: [], trackers }, this.mode, stats);
+    const scanner = new HtmlScanner(nested, nested.output((c) => void pieces.push(Buffer.from(c))));
     scanner.write(content);
     scanner.end();
     if (!stats.changed) return undefined;
@@ -324,4 +370,18 @@ export class PageRewriter implements ScanHandler {
     // A <meta> that names UTF-16 means UTF-8 to a browser (the bytes were readable as ASCII to get here).
     this.metaMode = mode === "unsupported" ? (/^\s*utf-?16/i.test(label) ? "utf8" : "ascii") : mode;
   }
+}
+
+/** The vendor a `srcdoc` document loads something of, found by rewriting it as a page of its own. */
+function srcdocTracker(html: string, trackers: TrackerMatcher): string | null {
+  const stats: RewriteStats = { changed: false, trackersNeutralized: 0, notes: [] };
+  const out: Buffer[] = [];
+  const nested = new PageRewriter({ head: null, notices: [], trackers }, "utf8", stats);
+  const scanner = new HtmlScanner(nested, nested.output((c) => void out.push(c)));
+  scanner.write(Buffer.from(html, "utf8"));
+  scanner.end();
+  nested.flushOutput();
+  if (stats.trackersNeutralized === 0) return null;
+  const marker = new RegExp(`${BLOCKED_ATTR}="([^"]*)"`).exec(Buffer.concat(out).toString("utf8"));
+  return marker ? decodeAttribute(marker[1]!) : "third-party";
 }
