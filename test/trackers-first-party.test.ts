@@ -175,7 +175,7 @@ describe("inline scripts are judged by what they load", () => {
   });
 
   it("fails closed for a listed tracker however the script holds it", () => {
-    for (const code of ['var x="https://www.google-analytics.com/analytics.js"', 'var h="www.google-analytics.com"', "/* https://www.google-analytics.com */"]) {
+    for (const code of ['var x="https://www.google-analytics.com/analytics.js"', 'load("https://www.google-analytics.com/analytics.js") || fallback()', 'var h="www.google-analytics.com"', "/* https://www.google-analytics.com */"]) {
       expect(inlineScriptTracker(code, l), code).to.equal("Google Analytics");
       expect(inlineScriptTracker(code, m), code).to.equal("Google Analytics");
     }

@@ -61,7 +61,7 @@ const NAMESPACES = new Set([
 /** Text before a string that makes it a name or something compared, never a fetch. */
 const NOT_FETCHED_BEFORE = /(?:\b(?:createElementNS|createAttributeNS|setAttributeNS|getAttributeNS|hasAttributeNS|removeAttributeNS|getAttributeNodeNS|getElementsByTagNameNS|lookupPrefix|isDefaultNamespace|createDocument|indexOf|lastIndexOf|startsWith|endsWith|includes)\s*\(\s*|[=!]==?\s*|\bcase\s*)$/;
 /** Text after a string that compares it. */
-const NOT_FETCHED_AFTER = /^\s*(?:[=!]==?|\)\s*(?:[=!]==?|\?|&&|\|\|))/;
+const NOT_FETCHED_AFTER = /^\s*[=!]==?/;
 /** Text before a string that hands it to something that loads it. */
 const FETCHED_BEFORE = new RegExp(
   String.raw`(?:\b(?:fetch|import|importScripts|sendBeacon|register|Worker|SharedWorker|WebSocket|EventSource|Image|Audio|open|write|writeln|insertAdjacentHTML|createContextualFragment|setHTMLUnsafe|parseFromString)\s*\(\s*(?:["'][^"']*["']\s*,\s*)?|` +
