@@ -1,10 +1,10 @@
 import type { RenderedNotice } from "../actions/notice.js";
 import { decodeAttribute, selectorMatches, type SimpleSelector } from "../actions/notice-selector.js";
+import { neutralizeCss } from "../actions/trackers/css.js";
 import type { TrackerMatcher } from "../actions/trackers/matcher.js";
 import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, TRACKER_ELEMENTS, type TagContext } from "../actions/trackers/neutralize.js";
 import type { NoticePlacement } from "../rules/actions.js";
 import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
-import { neutralizeCss } from "../actions/trackers/css.js";
 import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit } from "./html-scanner.js";
 import { HtmlTree } from "./html-tree.js";
 import { StyleContentTap } from "./style-content.js";

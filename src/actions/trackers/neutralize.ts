@@ -87,13 +87,6 @@ export function firstAttr(tag: ScannedTag, name: string): ScannedAttr | undefine
   return undefined;
 }
 
-/** Whether a script element runs as JavaScript (classic or module), as opposed to data such as JSON-LD. */
-export function isExecutableScript(tag: ScannedTag): boolean {
-  const type = firstAttr(tag, "type");
-  if (!type) return true;
-  return JS_TYPES.has(attrValue(tag, type).trim().toLowerCase());
-}
-
 function urlsOf(name: string, value: string): string[] {
   if (name === "srcset" || name === "imagesrcset") return value.split(",").map((c) => c.trim().split(/[\t\n\f\r ]+/)[0] ?? "").filter((u) => u !== "");
   if (name === "ping") return value.split(/[\t\n\f\r ]+/).filter((u) => u !== "");
