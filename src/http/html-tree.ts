@@ -60,6 +60,11 @@ export class HtmlTree {
   templates = 0;
   /** An end tag may have closed the foreign content from below: the stack may be stale. */
   unsure = false;
+  /**
+   * A <frameset> took the body's place (the caller knows: it follows frameset-ok): from then on the
+   * tree builder ignores every start tag but frameset, frame and noframes, so none starts raw text.
+   */
+  frameset = false;
 
   /** Whether the next start tag would be made in SVG or MathML, and not as HTML. */
   get foreign(): boolean {
@@ -104,11 +109,12 @@ export class HtmlTree {
 
   /** Whether the tokenizer reads what follows this start tag differently as HTML and as SVG/MathML. */
   readsDifferently(name: string): boolean {
-    return RAW_TEXT.has(name) || name === "plaintext";
+    return !this.frameset && (RAW_TEXT.has(name) || name === "plaintext");
   }
 
   /** Whether the tokenizer needs to hear about a start tag with this name. */
   matters(name: string): boolean {
+    if (this.frameset) return name === "noframes";
     return this.stack.length > 0 || HTML_NAMES_THAT_MATTER.has(name);
   }
 
