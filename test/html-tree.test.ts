@@ -84,6 +84,7 @@ describe("HTML scanner: one rendered notice in every document shape", () => {
   it("at the end of a page left inside <template>, <noscript>, SVG or MathML", () => {
     expectSafe("<title>t</title><template><p>x");
     expectSafe("<head><template><template><svg><g>");
+    expectSafe("<title>t</title><template>a<b");
     expectSafe("<title>t</title><noscript><p>x");
     expectSafe("<body><svg><g><text>x", { at: "body-end" });
     expectSafe("<body><math><mi><div>x", { at: "body-end" });

@@ -288,7 +288,10 @@ export class HtmlScanner {
       // An unfinished tag is dropped by the browser; put the appended bytes before it.
       this.suppressed = false;
       const tail = this.handler.end();
-      if (tail) this.emit(tail);
+      if (tail) {
+        this.closeTree();
+        this.emit(tail);
+      }
       this.releaseHold();
       return;
     }
@@ -315,11 +318,15 @@ export class HtmlScanner {
     } else if (state >= S.TagName && state <= S.SelfClosing) {
       this.emit(GT_BYTES);
     }
-    // SVG/MathML and templates left open would take the appended markup in; the end of the page closes them anyway.
+    this.closeTree();
+    this.emit(tail);
+  }
+
+  /** SVG/MathML and templates left open would take appended markup in; the end of the page closes them anyway. */
+  private closeTree(): void {
     const closing = this.tree.leave() + "</template>".repeat(this.tree.templates);
     this.tree.templates = 0;
     if (closing !== "") this.emit(Buffer.from(closing));
-    this.emit(tail);
   }
 
   /**

@@ -8,8 +8,9 @@
  * Inside foreign content the open elements are kept (both foreign ones and the HTML ones inside
  * integration points), as the standard's "in foreign content" insertion mode needs them. What is
  * below the outermost `<svg>`/`<math>` is not known: an end tag that could close it from there
- * (`<div><svg></div>`) leaves the tree "unsure", and the scanner then makes the page say which
- * it is before the next tag whose meaning depends on it (see `leave`).
+ * (`<div><svg></div>`) leaves the tree "unsure", and before the next tag whose meaning depends on
+ * it the scanner puts in end tags that close the foreign content for sure (see `leave`), so that
+ * the page and the scanner agree. Only pages with such a stray end tag are changed by this.
  */
 
 export const enum Ns {

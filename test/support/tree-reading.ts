@@ -9,7 +9,7 @@ type Element = DefaultTreeAdapterMap["element"];
 export const TRACKER_HOST = "px.tracker-net.example";
 const HTML_NS = "http://www.w3.org/1999/xhtml";
 
-/** The attributes through which an HTML element loads something (those the rewrite covers). */
+/** The attributes through which an HTML element loads something: written out here, not taken from the rewrite, so the check does not trust what it checks. */
 const URL_ATTRS: Record<string, readonly string[]> = {
   img: ["src", "srcset"],
   script: ["src"],
