@@ -54,6 +54,7 @@ const token = fc.oneof(
   { weight: 2, arbitrary: rawOpen },
   { weight: 2, arbitrary: rawClose },
   { weight: 1, arbitrary: select },
+  { weight: 1, arbitrary: fc.constantFrom("<frameset>", `<frameset rows="50%,50%"><frame src="/a"><frame src="https://${HOST}/f"></frameset>`, "<frame src=/b>", "</frameset>", "<noframes>x</noframes>") },
 );
 const start = fc.constantFrom("", "<!doctype html>", "<!doctype html><html><head><title>t</title></head>", "<html><head><meta charset=utf-8>", "<head><noscript><!--</noscript>", "\ufeff", "\ufde6", "<body>");
 const documents = fc

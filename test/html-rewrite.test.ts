@@ -12,11 +12,13 @@ import { dismissalCookieName, NoticeRenderer, noticeRevision } from "../src/acti
 import { loadShippedTrackerList, type TrackerList } from "../src/actions/trackers/list.js";
 import { BodyRewriting } from "../src/http/body-rewrite.js";
 import { newOutcome, type RewriteOutcome } from "../src/http/body-rewriter.js";
+import { scriptHash } from "../src/http/csp-hashes.js";
+import { framesetNoticeScript } from "../src/http/frameset-notice.js";
 import { geoCompliance, type GeoComplianceOptions } from "../src/index.js";
 import type { Decision } from "../src/rules/decide.js";
 import { consent, decisionWith, notice, RU_RULE, shippedRuleset, trackers } from "./support/decisions.js";
 import { newsPage } from "./support/news-page.js";
-import { count } from "./support/rewrite.js";
+import { count, noticeBytes, planOf } from "./support/rewrite.js";
 import { listen, MemoryLog, type Running } from "./support/server.js";
 import { russiaNoticeOnlyRules } from "./support/rules.js";
 
@@ -232,7 +234,9 @@ describe("HTML rewrite over HTTP", function () {
       const html = await strict.text();
       const script = /<script data-geo-compliance="consent">([^<]*)<\/script>/.exec(html)![1]!;
       const hash = `'sha256-${createHash("sha256").update(script).digest("base64")}'`;
-      expect(strict.headers.get("content-security-policy")).to.equal(`default-src 'self' ${hash}; img-src *`);
+      // The notice's form for frameset documents is an inline script too.
+      const frameset = scriptHash(framesetNoticeScript(noticeBytes(planOf([notice()])).toString()));
+      expect(strict.headers.get("content-security-policy")).to.equal(`default-src 'self' ${frameset} ${hash}; img-src *`);
       const inline = await fetch(`${s.url}/inline`);
       await inline.text();
       expect(inline.headers.get("content-security-policy")).to.equal("script-src 'self' 'unsafe-inline'");

@@ -84,6 +84,7 @@ describe("HTML scanner: one rendered notice in every document shape", () => {
   it("at the end of a page left inside <template>, <noscript>, SVG or MathML", () => {
     expectSafe("<title>t</title><template><p>x");
     expectSafe("<head><template><template><svg><g>");
+    expectSafe("<title>t</title><template>a<b");
     expectSafe("<title>t</title><noscript><p>x");
     expectSafe("<body><svg><g><text>x", { at: "body-end" });
     expectSafe("<body><math><mi><div>x", { at: "body-end" });
@@ -94,5 +95,31 @@ describe("HTML scanner: one rendered notice in every document shape", () => {
     expectSafe("<p>x<plaintext>y", { at: "body-end" });
     expectSafe("<head><template><plaintext>y");
     expectSafe('<p>x<plaintext>y', { at: "selector", selector: "#none", mode: "append" });
+  });
+});
+
+describe("HTML scanner: frameset documents keep their frames and get the notice", () => {
+  const FRAMES = `<frameset rows="50%,50%"><frame src="/a"><frame src="/b"></frameset>`;
+
+  function framesOf(out: Buffer): number {
+    return (out.toString().match(/<frame /g) ?? []).length;
+  }
+
+  it("puts the notice in a script before <frameset>, also after <svg> or <span> that began the body, whole and in chunks", () => {
+    for (const page of [`<title>f</title>${FRAMES}`, `<title>f</title><svg></svg>${FRAMES}`, `<title>f</title><span> </span>${FRAMES}`, `<title>f</title><template>x</template>${FRAMES}`]) {
+      expectSafe(page);
+      const plan = planOf([notice()]);
+      const { out } = rewrite(page, plan);
+      expect(framesOf(out)).to.equal(2);
+      expect(out.toString()).to.not.include("<section");
+    }
+  });
+
+  it("keeps the notice before the body's first element once text or an <img> says the page has a body", () => {
+    const plan = planOf([notice()]);
+    const N = noticeBytes(plan).toString();
+    expect(rewrite("<title>t</title><svg></svg>hi" + FRAMES, plan).out.toString()).to.equal(`<title>t</title>${N}<svg></svg>hi${FRAMES}`);
+    expect(rewrite("<title>t</title><span><img src=/i.png>", plan).out.toString()).to.equal(`<title>t</title>${N}<span><img src=/i.png>`);
+    expectSafe(`<title>t</title><span><input type=hidden>${FRAMES}`);
   });
 });

@@ -15,6 +15,7 @@ import { HtmlBodyRewriter, rewriteWhole, type RewriteOutcome } from "./body-rewr
 import { charsetMode, contentTypeCharset, type CharsetMode } from "./charset.js";
 import { EncodedBodyStream, parseContentEncoding, type BodySink, type BodyStream, type Coding } from "./content-encoding.js";
 import { allowInjectedScripts, scriptHash } from "./csp-hashes.js";
+import { framesetNoticeScript } from "./frameset-notice.js";
 import type { ScannerLimits } from "./html-scanner.js";
 import { ResponseTap, type BodyPlan } from "./intercept.js";
 import type { PagePlan, PlannedNotice } from "./page-rewriter.js";
@@ -307,8 +308,9 @@ export class BodyRewriting {
       const options = { dismissible: action.dismissible };
       const primary = this.options.notices.render(rule, action.language, { ...options, style });
       const fallback = this.options.notices.render(rule, action.language, { ...options, style: "bottom" });
-      for (const s of [...primary.scripts, ...fallback.scripts]) scriptHashes.push(scriptHash(s));
-      notices.push({ rule: rule.id, placement, selector, rendered: primary, fallback });
+      const framesetScript = framesetNoticeScript(primary.utf8.toString("utf8"));
+      for (const s of [...primary.scripts, ...fallback.scripts, framesetScript]) scriptHashes.push(scriptHash(s));
+      notices.push({ rule: rule.id, placement, selector, rendered: primary, fallback, frameset: Buffer.from(`<script>${framesetScript}</script>`, "latin1") });
       keyParts.push(`n:${rule.id}:${action.language}:${JSON.stringify(placement)}:${action.dismissible ? 1 : 0}`);
     }
     const trackers = trackerActions.length > 0 ? new TrackerMatcher(trackerActions, this.options.trackers, facts.host) : null;

@@ -125,6 +125,14 @@ export interface TagEdit {
   suppress?: boolean;
   /** Stop dropping: "before" this tag (it is emitted) or "after" it (it is dropped too). */
   resume?: "before" | "after";
+  /**
+   * Keep the output back from here ("before" this tag, after `before`; or "after" it), behind
+   * these provisional bytes, until an edit says `release`. Bounded: past `maxTagBytes` the output
+   * flows again, provisional bytes first.
+   */
+  hold?: { readonly bytes: Buffer; readonly at: "before" | "after" };
+  /** Let the output kept back go, first of all for this tag: with its provisional bytes, or these in their place. */
+  release?: "keep" | Buffer;
 }
 
 export interface ScanHandler {
@@ -141,8 +149,10 @@ export interface ScanHandler {
   rawContent?(tag: ScannedTag, content: Buffer): Buffer | undefined;
   /** While true, the first non-whitespace text outside tags is reported through `text`. */
   readonly watchText: boolean;
-  /** Non-whitespace text (or a stray '<') is about to be emitted: returns bytes to put before it. */
-  text(): Buffer | undefined;
+  /** Non-whitespace text (or a stray '<') is about to be emitted: bytes to put before it (`before`), or `release`. */
+  text(): Pick<TagEdit, "before" | "release"> | undefined;
+  /** The output kept back went out, provisional bytes first, because it grew past the bound. */
+  holdEnded?(): void;
   /** End of input: bytes to append. */
   end(): Buffer | undefined;
   /** A tag or script was too long to inspect and went out unchanged. */
@@ -218,6 +228,10 @@ export class HtmlScanner {
   private reported = false;
   /** A byte order mark (EF BB BF) opens the stream: its three bytes are not text. */
   private bomLength = 0;
+  /** Output kept back behind provisional bytes (see `TagEdit.hold`), or null. */
+  private kept: Buffer[] | null = null;
+  private keptBytes = 0;
+  private provisional: Buffer = Buffer.alloc(0);
   /** The end tag being read is the one that ends a raw-text element. */
   private rawEnd = false;
   private ended = false;
@@ -260,6 +274,12 @@ export class HtmlScanner {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.endInput();
+    // Output still kept back: nothing said otherwise, so the provisional bytes stay.
+    this.releaseKept("keep");
+  }
+
+  private endInput(): void {
     const state = this.state;
     if (this.scriptTag) {
       // EOF inside a held script: the browser runs what it has.
@@ -268,7 +288,10 @@ export class HtmlScanner {
       // An unfinished tag is dropped by the browser; put the appended bytes before it.
       this.suppressed = false;
       const tail = this.handler.end();
-      if (tail) this.emit(tail);
+      if (tail) {
+        this.closeTree();
+        this.emit(tail);
+      }
       this.releaseHold();
       return;
     }
@@ -295,11 +318,15 @@ export class HtmlScanner {
     } else if (state >= S.TagName && state <= S.SelfClosing) {
       this.emit(GT_BYTES);
     }
-    // SVG/MathML and templates left open would take the appended markup in; the end of the page closes them anyway.
+    this.closeTree();
+    this.emit(tail);
+  }
+
+  /** SVG/MathML and templates left open would take appended markup in; the end of the page closes them anyway. */
+  private closeTree(): void {
     const closing = this.tree.leave() + "</template>".repeat(this.tree.templates);
     this.tree.templates = 0;
     if (closing !== "") this.emit(Buffer.from(closing));
-    this.emit(tail);
   }
 
   /**
@@ -307,6 +334,8 @@ export class HtmlScanner {
    * Used when the handler throws, so the rest of the page goes out as it came.
    */
   abort(): Buffer[] {
+    // What was kept back was emitted as far as the page is concerned: it goes first.
+    this.releaseKept("keep");
     const pieces: Buffer[] = [];
     const buf = this.buf;
     if (this.holding) {
@@ -331,14 +360,44 @@ export class HtmlScanner {
   // Output
 
   private emit(piece: Buffer): void {
-    if (!this.suppressed && piece.length > 0) this.out(piece);
+    if (!this.suppressed && piece.length > 0) this.send(piece);
   }
 
   private flushTo(pos: number): void {
     if (pos > this.emitStart) {
-      if (!this.suppressed) this.out(this.buf.subarray(this.emitStart, pos));
+      if (!this.suppressed) this.send(this.buf.subarray(this.emitStart, pos));
       this.emitStart = pos;
     }
+  }
+
+  private send(piece: Buffer): void {
+    if (this.kept === null) {
+      this.out(piece);
+      return;
+    }
+    // A copy: the app may reuse its buffer once the write is done.
+    this.kept.push(Buffer.from(piece));
+    this.keptBytes += piece.length;
+    if (this.keptBytes > this.limits.maxTagBytes) {
+      this.releaseKept("keep");
+      this.handler.holdEnded?.();
+    }
+  }
+
+  private keepOutput(provisional: Buffer): void {
+    if (this.kept !== null) return;
+    this.kept = [];
+    this.keptBytes = 0;
+    this.provisional = provisional;
+  }
+
+  private releaseKept(how: "keep" | Buffer): void {
+    const kept = this.kept;
+    if (kept === null) return;
+    this.kept = null;
+    const first = how === "keep" ? this.provisional : how;
+    if (first.length > 0) this.out(first);
+    for (const piece of kept) this.out(piece);
   }
 
   private beginHold(pos: number): void {
@@ -503,8 +562,10 @@ export class HtmlScanner {
       this.heldBytes = 0;
       this.emitStart = gt + 1;
       if (edit?.resume === "before") this.suppressed = false;
+      if (edit?.release) this.releaseKept(edit.release);
       if (leave !== "") this.emit(Buffer.from(leave));
       if (edit?.before) this.emit(edit.before);
+      if (edit?.hold?.at === "before") this.keepOutput(edit.hold.bytes);
       if (edit?.holdContent && !isEnd && made === Made.RawText) {
         this.scriptTag = tag;
         this.scriptTagBytes = Buffer.from(edit.replace ?? tagBytes);
@@ -516,6 +577,7 @@ export class HtmlScanner {
       }
       if (edit?.resume === "after") this.suppressed = false;
       if (edit?.suppress) this.suppressed = true;
+      if (edit?.hold?.at === "after") this.keepOutput(edit.hold.bytes);
     }
     this.wanted = false;
     this.attr = null;
@@ -572,10 +634,11 @@ export class HtmlScanner {
   }
 
   private textEvent(at: number): void {
-    const before = this.handler.text();
-    if (!before) return;
+    const edit = this.handler.text();
+    if (!edit) return;
     this.flushTo(at);
-    this.emit(before);
+    if (edit.release) this.releaseKept(edit.release);
+    if (edit.before) this.emit(edit.before);
   }
 
   /** Index of the first non-whitespace byte in [from, to), or -1. A UTF-8 BOM at the start of the stream is not text. */
@@ -636,10 +699,11 @@ export class HtmlScanner {
           } else {
             // A '<' that starts no tag is text.
             if (this.handler.watchText && !this.suppressed) {
-              const before = this.handler.text();
-              if (before) {
+              const edit = this.handler.text();
+              if (edit) {
                 this.flushTo(this.holdStartInBuf);
-                this.emit(before);
+                if (edit.release) this.releaseKept(edit.release);
+                if (edit.before) this.emit(edit.before);
               }
             }
             this.releaseHold();

@@ -8,8 +8,9 @@
  * Inside foreign content the open elements are kept (both foreign ones and the HTML ones inside
  * integration points), as the standard's "in foreign content" insertion mode needs them. What is
  * below the outermost `<svg>`/`<math>` is not known: an end tag that could close it from there
- * (`<div><svg></div>`) leaves the tree "unsure", and the scanner then makes the page say which
- * it is before the next tag whose meaning depends on it (see `leave`).
+ * (`<div><svg></div>`) leaves the tree "unsure", and before the next tag whose meaning depends on
+ * it the scanner puts in end tags that close the foreign content for sure (see `leave`), so that
+ * the page and the scanner agree. Only pages with such a stray end tag are changed by this.
  */
 
 export const enum Ns {
@@ -60,6 +61,11 @@ export class HtmlTree {
   templates = 0;
   /** An end tag may have closed the foreign content from below: the stack may be stale. */
   unsure = false;
+  /**
+   * A <frameset> took the body's place (the caller knows: it follows frameset-ok): from then on the
+   * tree builder ignores every start tag but frameset, frame and noframes, so none starts raw text.
+   */
+  frameset = false;
 
   /** Whether the next start tag would be made in SVG or MathML, and not as HTML. */
   get foreign(): boolean {
@@ -104,11 +110,12 @@ export class HtmlTree {
 
   /** Whether the tokenizer reads what follows this start tag differently as HTML and as SVG/MathML. */
   readsDifferently(name: string): boolean {
-    return RAW_TEXT.has(name) || name === "plaintext";
+    return !this.frameset && (RAW_TEXT.has(name) || name === "plaintext");
   }
 
   /** Whether the tokenizer needs to hear about a start tag with this name. */
   matters(name: string): boolean {
+    if (this.frameset) return name === "noframes";
     return this.stack.length > 0 || HTML_NAMES_THAT_MATTER.has(name);
   }
 

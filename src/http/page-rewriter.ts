@@ -17,6 +17,8 @@ export interface PlannedNotice {
   readonly rendered: RenderedNotice;
   /** Rendered to stick to the bottom of the viewport: where a selector that matched nothing puts it. */
   readonly fallback: RenderedNotice;
+  /** For a frameset document, which has no body: an inline script that shows the notice in a popover (ASCII). */
+  readonly frameset: Buffer;
 }
 
 /** Everything one response's rewrite does, decided before the first byte. */
@@ -40,6 +42,11 @@ const HEAD_ELEMENTS = new Set(["html", "head", "title", "base", "meta", "link", 
 const BEFORE_HEAD_SCRIPTS = new Set(["html", "head", "title", "base", "meta"]);
 /** Elements a selector never places a notice in: not rendered, or their content is text. */
 const NOT_A_PLACE = new Set(["html", "head", "title", "base", "meta", "link", "script", "style", "noscript", "template", "textarea", "xmp", "iframe", "noembed", "noframes", "plaintext"]);
+/**
+ * Start tags after which `<frameset>` no longer replaces the body (they set the tree builder's
+ * frameset-ok flag to "not ok"), as non-whitespace text does.
+ */
+const FRAMESET_NOT_OK = new Set(["applet", "marquee", "object", "table", "area", "br", "embed", "img", "keygen", "wbr", "input", "hr", "textarea", "xmp", "iframe", "select", "pre", "listing", "li", "dd", "dt", "button"]);
 const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]);
 /** Elements that take the focus with `autofocus` on most pages. */
 const FOCUSABLE = new Set(["input", "textarea", "select", "button"]);
@@ -70,6 +77,12 @@ export class PageRewriter implements ScanHandler {
   private readonly tags: TagContext;
   private unhidden = false;
   private styles: StyleContentTap | null = null;
+  /**
+   * The body began and a `<frameset>` could still replace it. The start-of-body notices are then
+   * held back with the output behind them (`TagEdit.hold`): text in them would keep the frames out.
+   */
+  private framesetOk = false;
+  private held: PlannedNotice[] | null = null;
 
   constructor(
     private readonly plan: PagePlan,
@@ -93,7 +106,7 @@ export class PageRewriter implements ScanHandler {
   }
 
   get watchText(): boolean {
-    return this.inert === 0 && (this.headPending || (!this.bodyStarted && this.bodyStartPending.length > 0));
+    return this.framesetOk || (this.inert === 0 && (this.headPending || (!this.bodyStarted && this.bodyStartPending.length > 0)));
   }
 
   /** Where the scanner's output goes: through a tap that rewrites `<style>` content when trackers are blocked. */
@@ -137,6 +150,58 @@ export class PageRewriter implements ScanHandler {
     parts.push(this.plan.head!);
   }
 
+  /** The body begins at a tag after which a <frameset> may still come: the notices are provisional. */
+  private startBodyHeld(at: "before" | "after"): TagEdit["hold"] {
+    this.bodyStarted = true;
+    this.framesetOk = true;
+    if (this.bodyStartPending.length === 0) return undefined;
+    const parts = this.bodyStartPending.map((n) => this.bytes(n.rendered));
+    this.held = this.bodyStartPending;
+    this.bodyStartPending = [];
+    return { bytes: Buffer.concat(parts), at };
+  }
+
+  /** Frameset-ok turned "not ok": a body page for sure, whose held notices stay where they were put. */
+  private bodyForSure(): TagEdit["release"] {
+    this.framesetOk = false;
+    if (this.held === null) return undefined;
+    this.held = null;
+    return "keep";
+  }
+
+  holdEnded(): void {
+    this.held = null;
+  }
+
+  /**
+   * A frameset document has no body: no markup after <frameset> is rendered. Every notice not yet
+   * placed goes in a top-layer popover that an inline script before <frameset> adds; a reader
+   * without scripting gets no notice on such a page.
+   */
+  private frameset(parts: Buffer[]): TagEdit["release"] {
+    // Everything open goes with the body the frameset replaces.
+    this.tree.frameset = true;
+    this.tree.leave();
+    const held = this.held;
+    const notices = [...(held ?? []), ...this.bodyStartPending, ...this.selectors.filter((s) => s.phase !== "done").map((s) => s.notice), ...this.bodyEndPending];
+    this.held = null;
+    this.framesetOk = false;
+    this.bodyStarted = true;
+    this.bodyStartPending = [];
+    this.bodyEndPending = [];
+    for (const s of this.selectors) s.phase = "done";
+    if (notices.length === 0) return undefined;
+    this.stats.changed = true;
+    const scripts = Buffer.concat(notices.map((n) => n.frameset));
+    // Where the held notices were (still the head, to the tree builder), not in the body the frameset replaces.
+    if (held !== null) return scripts;
+    // Out of any template, or the scripts would not run.
+    if (this.inert > 0) parts.push(Buffer.from("</template>".repeat(this.inert)));
+    this.inert = 0;
+    parts.push(scripts);
+    return undefined;
+  }
+
   private startBody(parts: Buffer[]): void {
     this.bodyStarted = true;
     for (const n of this.bodyStartPending) parts.push(this.bytes(n.rendered));
@@ -166,7 +231,7 @@ export class PageRewriter implements ScanHandler {
     if (end) {
       if (name === "body" || name === "html" || name === "head" || name === "br" || name === "noscript" || name === "template") return true;
     } else {
-      if (this.headPending || !this.bodyStarted) return true;
+      if (this.headPending || !this.bodyStarted || this.framesetOk) return true;
       if (name === "noscript" || name === "template" || name === "body" || name === "plaintext") return true;
     }
     for (const s of this.selectors) {
@@ -189,12 +254,23 @@ export class PageRewriter implements ScanHandler {
     let replace: Buffer | undefined;
     let holdContent = false;
     let suppress = false;
+    let hold: TagEdit["hold"];
+    let release: TagEdit["release"];
     if (name === "meta") this.readMeta(tag);
+    // A <frameset> in a template in the head is ignored; once a body began, it replaces it from anywhere while frameset-ok holds.
+    if (!tag.foreign && (name === "frameset" ? (!this.bodyStarted && this.inert === 0) || this.framesetOk : this.framesetOk && this.clearsFramesetOk(tag))) {
+      this.takeHead(before);
+      release = name === "frameset" ? this.frameset(before) : this.bodyForSure();
+    }
     if (this.inert === 0) {
       if (this.headPending && (!BEFORE_HEAD_SCRIPTS.has(name) || (name === "meta" && this.isCspMeta(tag)))) this.takeHead(before);
       if (!this.bodyStarted) {
+        // An explicit <body> sets frameset-ok to "not ok"; a body the tree builder makes for another tag does not.
         if (name === "body") this.startBody(after);
-        else if (!HEAD_ELEMENTS.has(name) && name !== "frameset") this.startBody(before);
+        else if (HEAD_ELEMENTS.has(name)) {
+          // Head content: the body has not begun.
+        } else if (tag.foreign || !this.clearsFramesetOk(tag)) hold = this.startBodyHeld("before");
+        else this.startBody(before);
       }
       for (const s of this.selectors) {
         if (s.phase === "inside") {
@@ -243,8 +319,8 @@ export class PageRewriter implements ScanHandler {
     }
     // Scripting on, <noscript> is raw text; without scripting its content is markup that loads: held and looked at as such.
     if (trackers && name === "noscript" && !tag.foreign) holdContent = true;
-    if (before.length === 0 && after.length === 0 && replace === undefined && !holdContent) return undefined;
-    return { before: concat(before), after: concat(after), replace, holdContent, suppress };
+    if (before.length === 0 && after.length === 0 && replace === undefined && !holdContent && !hold && !release) return undefined;
+    return { before: concat(before), after: concat(after), replace, holdContent, suppress, hold, release };
   }
 
   endTag(tag: ScannedTag): TagEdit | undefined {
@@ -253,7 +329,8 @@ export class PageRewriter implements ScanHandler {
       if (this.inert > 0) this.inert--;
       return undefined;
     }
-    if (this.inert > 0) return undefined;
+    const release = this.framesetOk && name === "br" ? this.bodyForSure() : undefined;
+    if (this.inert > 0) return release ? { release } : undefined;
     const before: Buffer[] = [];
     let resume: TagEdit["resume"];
     const closesBody = name === "body" || name === "html";
@@ -273,8 +350,8 @@ export class PageRewriter implements ScanHandler {
     if (this.headPending && (name === "head" || closesBody || name === "br")) this.takeHead(before);
     if (!this.bodyStarted && (closesBody || name === "br")) this.startBody(before);
     if (closesBody) this.endBody(before);
-    if (before.length === 0 && resume === undefined) return undefined;
-    return { before: concat(before), resume };
+    if (before.length === 0 && resume === undefined && !release) return undefined;
+    return { before: concat(before), resume, release };
   }
 
   scriptContent(tag: ScannedTag, content: Buffer): Buffer | undefined {
@@ -321,11 +398,20 @@ export class PageRewriter implements ScanHandler {
     this.endBody(before);
   }
 
-  text(): Buffer | undefined {
+  text(): Pick<TagEdit, "before" | "release"> | undefined {
     const before: Buffer[] = [];
+    const release = this.framesetOk ? this.bodyForSure() : undefined;
     this.takeHead(before);
     if (!this.bodyStarted) this.startBody(before);
-    return concat(before);
+    if (before.length === 0 && !release) return undefined;
+    return { before: concat(before), release };
+  }
+
+  private clearsFramesetOk(tag: ScannedTag): boolean {
+    if (!FRAMESET_NOT_OK.has(tag.name)) return false;
+    if (tag.name !== "input") return true;
+    const type = firstAttr(tag, "type");
+    return !type || attrValue(tag, type).trim().toLowerCase() !== "hidden";
   }
 
   end(): Buffer | undefined {
