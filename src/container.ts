@@ -7,7 +7,6 @@ import { BodyRewriting } from "./http/body-rewrite.js";
 import { DecisionLog, type DecisionSink } from "./log/decision-log.js";
 import { DecisionMetrics } from "./log/metrics.js";
 import type { ResolvedOptions } from "./options.js";
-import { shippedRulesDir } from "./package-root.js";
 import { compileTrust } from "./region/client-address.js";
 import { DatabaseSource } from "./region/database-watch.js";
 import { defaultDatabasePath, type GeoIpDatabase } from "./region/geoip.js";
@@ -74,7 +73,7 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
       });
     }),
   });
-  c.register(TOKENS.rules, { useFactory: instanceCachingFactory(() => new RuleStore(options.rules ?? [shippedRulesDir()], options.clock)) });
+  c.register(TOKENS.rules, { useFactory: instanceCachingFactory(() => new RuleStore(options.rules, options.clock)) });
   c.register(TOKENS.notices, { useFactory: instanceCachingFactory(() => new NoticeRenderer()) });
   // Metrics are counted even with the log off; each instance has its own registry.
   c.register(TOKENS.metrics, {

@@ -9,6 +9,7 @@ import type { DecisionLogStatus, DecisionSink } from "./log/decision-log.js";
 import type { DecisionMetrics } from "./log/metrics.js";
 import type { Registry } from "prom-client";
 import type { BodyRewriting } from "./http/body-rewrite.js";
+import { shippedRulesDir } from "./package-root.js";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
 import type { DatabaseSource } from "./region/database-watch.js";
 import type { RegionResolver } from "./region/resolve.js";
@@ -52,7 +53,7 @@ export interface GeoComplianceMiddleware {
  * Builds the middleware. Options, rules and the GeoIP database are all checked here:
  * anything wrong throws now, with a message that names it.
  */
-export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMiddleware {
+export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddleware {
   const resolved = resolveOptions(options);
   const c = buildContainer(resolved);
   const databases = c.resolve<DatabaseSource>(TOKENS.databaseSource);
@@ -131,4 +132,6 @@ export { RuleLoadError };
 export { traceDecision, type DecisionTrace, type TraceEntry, type TraceReason } from "./rules/trace.js";
 export { GeoIpError } from "./region/geoip.js";
 export { OptionsError } from "./options.js";
+/** The folder of example rules shipped with the package, for `rules: shippedRules`. Read them before you serve them. */
+export const shippedRules: string = shippedRulesDir();
 export { HeaderError } from "./actions/headers.js";

@@ -8,8 +8,11 @@ import { isTrackerCategory, TRACKER_CATEGORIES, type TrackerCategory } from "./a
 export type TrackerListSource = string | { readonly file: string; readonly category?: TrackerCategory };
 
 export interface GeoComplianceOptions {
-  /** A rules folder, a rule file, or a list of either. Default: the rules shipped in the package. */
-  rules?: string | readonly string[];
+  /**
+   * A rules folder, a rule file, or a list of either: `rules: "rules/"`. Required, so that no site
+   * applies rules it did not choose; the package's own examples are `shippedRules`.
+   */
+  rules: string | readonly string[];
   /** A MaxMind-format database (default: the embedded CC0 country database), watched and swapped when replaced. */
   geoip?: RegionOptions["geoip"];
   /** Which peers may set `X-Forwarded-For`, in the Express/proxy-addr vocabulary. Default: none. */
@@ -40,7 +43,7 @@ export interface GeoComplianceOptions {
 
 /** Options after validation: every field present and checked. */
 export interface ResolvedOptions extends ResolvedRegionOptions {
-  readonly rules: readonly string[] | null;
+  readonly rules: readonly string[];
   readonly trustProxy: TrustProxy | undefined;
   readonly decisionLog: DecisionLogOptions | false;
   readonly instance: string | undefined;
@@ -64,7 +67,7 @@ export class OptionsError extends TypeError {
 
 /** Checks the options once, at construction, so a typo fails start-up instead of a request. */
 export function resolveOptions(input: GeoComplianceOptions | undefined): ResolvedOptions {
-  const options = input ?? {};
+  const options = input ?? ({} as Partial<GeoComplianceOptions>);
   if (typeof options !== "object") throw new OptionsError("expected an object");
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new OptionsError(`unknown option "${key}"; known options are ${[...KNOWN].join(", ")}`);
@@ -117,6 +120,14 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
       if (typeof max !== "number" || !Number.isInteger(max) || max < 0) throw new OptionsError("rewriteCache.maxBytes must be a whole number of bytes (0 for no cache)");
       rewriteCacheBytes = max;
     }
+  }
+  // Checked last, so a mistake in another option is reported as itself.
+  if (rules === null) {
+    throw new OptionsError(
+      'rules is required: the folder of your rule files, e.g. geoCompliance({ rules: "rules/" }); ' +
+        'to start from the examples shipped with the package, copy them (node_modules/geo-compliance/rules) or pass ' +
+        '`import { shippedRules } from "geo-compliance"` as rules',
+    );
   }
   return {
     rules,

@@ -1,10 +1,10 @@
 // A site for the SIGTERM test: run as a child process, it reports its port over IPC.
 import express from "express";
 import type { AddressInfo } from "node:net";
-import { geoCompliance } from "../../src/index.js";
+import { geoCompliance, shippedRules } from "../../src/index.js";
 import { ARTICLE } from "./pages.js";
 
-const compliance = geoCompliance({ trustProxy: ["loopback"], instance: "sigterm-test", decisionLog: { destination: process.env.LOG_FILE! } });
+const compliance = geoCompliance({ rules: shippedRules, trustProxy: ["loopback"], instance: "sigterm-test", decisionLog: { destination: process.env.LOG_FILE! } });
 if (process.env.APP_ON_SIGTERM === "exit") {
   // An app that exits at once on SIGTERM without closing the middleware.
   process.on("SIGTERM", () => process.exit(0));
