@@ -68,6 +68,7 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
     clock: resolved.clock,
     previewContext: resolved.preview ? (req, now) => readPreviewContext(resolved.preview!, req, now) : undefined,
     // Vary on exactly the headers the resolver believes, so a CDN keys its cache on the region.
+    skip: resolved.skip,
     cacheSafety: new CacheSafety(resolved.regionHeaders.flatMap((h) => (h.subdivision ? [h.country, h.subdivision] : [h.country]))),
   });
   log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: databases.file, database_type: databases.current.databaseType });

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { TrustProxy } from "./region/client-address.js";
 import { existsSync } from "node:fs";
 import { checkDecisionLogOptions, type DecisionLogOptions } from "./log/options.js";
@@ -39,6 +40,12 @@ export interface GeoComplianceOptions {
   trackerLists?: readonly TrackerListSource[];
   /** Memory for rewritten pages reused across readers, or false for none. Default: 64 MB. */
   rewriteCache?: { maxBytes?: number } | false;
+  /**
+   * Requests to leave out, e.g. `(req) => req.url.startsWith("/assets/")`: returning true passes the
+   * request on untouched, with no decision, no `Geo-Compliance-Decision` header, no cache marking and
+   * no log line. Default: none.
+   */
+  skip?: (req: IncomingMessage) => boolean;
 }
 
 /** Options after validation: every field present and checked. */
@@ -52,9 +59,10 @@ export interface ResolvedOptions extends ResolvedRegionOptions {
   readonly trackerLists: readonly { readonly file: string; readonly category?: TrackerCategory }[];
   /** 0 for no cache. */
   readonly rewriteCacheBytes: number;
+  readonly skip: ((req: IncomingMessage) => boolean) | undefined;
 }
 
-const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache"]);
+const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache", "skip"]);
 
 export const DEFAULT_REWRITE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -121,6 +129,7 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
       rewriteCacheBytes = max;
     }
   }
+  if (options.skip !== undefined && typeof options.skip !== "function") throw new OptionsError("skip must be a function (req) => boolean, true for requests to leave out");
   // Checked last, so a mistake in another option is reported as itself.
   if (rules === null) {
     throw new OptionsError(
@@ -139,5 +148,6 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     watch: options.watch ?? true,
     trackerLists,
     rewriteCacheBytes,
+    skip: options.skip,
   };
 }

@@ -50,6 +50,8 @@ export interface MiddlewareParts {
   readonly decide?: typeof decide;
   /** How responses the rules can change by region are marked for shared caches. */
   readonly cacheSafety?: CacheSafety;
+  /** Requests the app leaves out: passed on untouched, with no decision, header or log line. */
+  readonly skip?: ((req: IncomingMessage) => boolean) | undefined;
 }
 
 export type Next = (error?: unknown) => void;
@@ -83,8 +85,21 @@ export function createHandler(parts: MiddlewareParts) {
   const responses = new ResponseActions(parts.cacheSafety ?? new CacheSafety());
   // A header a rule asks for that could not be sent stops start-up, not a request.
   assertRuleHeaders(parts.ruleset());
+  const skip = parts.skip;
   return function geoComplianceHandler(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next: Next): void {
     const started = performance.now();
+    let skipFailed: string | null = null;
+    if (skip) {
+      try {
+        if (skip(req) === true) {
+          next();
+          return;
+        }
+      } catch (error) {
+        // A skip() that fails leaves the request in the rules' hands, and the log line says why.
+        skipFailed = `skip() threw: ${(error as Error)?.message ?? String(error)}`;
+      }
+    }
     // One snapshot per request: a reload mid-response cannot mix two revisions.
     const ruleset = parts.ruleset();
     const resolved = parts.resolver.resolve(req);
@@ -114,7 +129,7 @@ export function createHandler(parts: MiddlewareParts) {
     parts.log.begin?.();
 
     const outcome = BodyRewriting.wantsBody(decision) ? newOutcome() : BODY_LEFT_ALONE;
-    const problems: string[] = [];
+    const problems: string[] = skipFailed === null ? [] : [skipFailed];
     let durationMicros = 0;
     let logged = false;
     const logOnce = (): void => {
