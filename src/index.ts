@@ -61,7 +61,7 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
   const log = c.resolve<DecisionSink>(TOKENS.decisionLog);
   const metrics = c.resolve<DecisionMetrics>(TOKENS.metrics);
   const handler = createHandler({
-    resolver: c.resolve<RegionResolver>(TOKENS.resolver),
+    resolver: c.resolve<Pick<RegionResolver, "resolve">>(TOKENS.resolver),
     ruleset: () => rules.current,
     body: c.resolve<BodyRewriting>(TOKENS.body),
     log,
