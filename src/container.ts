@@ -1,6 +1,10 @@
-import "reflect-metadata";
 import { hostname } from "node:os";
-import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from "tsyringe";
+import type { DependencyContainer } from "tsyringe";
+// Not tsyringe's index, which demands a global Reflect polyfill for decorators this container does not use.
+import { instance as rootContainer } from "tsyringe/dist/cjs/dependency-container.js";
+import cachingFactory from "tsyringe/dist/cjs/factories/instance-caching-factory.js";
+
+const instanceCachingFactory = cachingFactory.default;
 import { NoticeRenderer } from "./actions/notice.js";
 import { loadShippedTrackerList, loadTrackerListFile, type TrackerList } from "./actions/trackers/list.js";
 import { BodyRewriting } from "./http/body-rewrite.js";
@@ -106,6 +110,7 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
         instance: options.instance ?? `${hostname()}:${process.pid}`,
         metrics: dc.resolve<DecisionMetrics>(TOKENS.metrics),
         clock: options.clock,
+        handleSignals: options.handleSignals,
       }),
     ),
   });

@@ -1,4 +1,3 @@
-import "reflect-metadata";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildContainer, TOKENS } from "./container.js";
 import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } from "./http/middleware.js";
@@ -36,7 +35,11 @@ export interface GeoComplianceMiddleware {
   /** Reads the rules again; a set that does not validate is rejected and the last good one stays. */
   reload(): ReloadResult;
   status(): GeoComplianceStatus;
-  /** Stops watching the rules and the GeoIP database, waits for responses in flight, writes the stop event, flushes and closes the decision log. */
+  /**
+   * Stops watching the rules and the GeoIP database, waits for responses in flight, writes the stop
+   * event, flushes and closes the decision log. Requests that come after it are refused with 503
+   * (no decision could be logged for them), so close the server first.
+   */
   close(): Promise<void>;
   /**
    * The reader preview, for the site to mount where it chooses, before the middleware:
@@ -84,7 +87,17 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
   if (resolved.watch) rules.watch((result) => logReload(result, "watch"), (error) => log.lifecycle("rules-watch-error", { error: error.message }));
   databases.start();
   let closed: Promise<void> | null = null;
-  const middleware = Object.assign(handler, {
+  let toldClosed = false;
+  // After close() no decision could be logged, so none is made: the request is refused, loudly.
+  const serve = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+    if (closed === null) return handler(req, res, next);
+    if (!toldClosed) {
+      toldClosed = true;
+      process.emitWarning("geo-compliance: a request came after close() and was refused with 503; close the server first, then the middleware: server.close(() => compliance.close())", { code: "GEO_COMPLIANCE_CLOSED" });
+    }
+    refuseClosed(res);
+  };
+  const middleware = Object.assign(serve, {
     ready: Promise.resolve(),
     previewRouter: createPreviewRouter({ settings: resolved.preview, ruleset: () => rules.current, clock: resolved.clock }),
     metricsHandler: metrics.handler,
@@ -116,6 +129,14 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
     },
   });
   return middleware;
+}
+
+/** The answer to a request that comes after close(): nothing would log its decision. */
+function refuseClosed(res: ServerResponse): void {
+  if (res.headersSent) return void res.end();
+  const body = "Service Unavailable: this server is shutting down\n";
+  res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store", Connection: "close" });
+  res.end(body);
 }
 
 export { DECISION_HEADER };

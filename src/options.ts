@@ -46,6 +46,12 @@ export interface GeoComplianceOptions {
    * no log line. Default: none.
    */
   skip?: (req: IncomingMessage) => boolean;
+  /**
+   * Let the decision log handle the process's signals: write out what is buffered on exit, and on
+   * SIGTERM (when the app has no SIGTERM handler of its own) close and raise the signal again.
+   * Default: false, the app shuts down and calls `close()` (see the README's shutdown).
+   */
+  handleSignals?: boolean;
 }
 
 /** Options after validation: every field present and checked. */
@@ -60,9 +66,10 @@ export interface ResolvedOptions extends ResolvedRegionOptions {
   /** 0 for no cache. */
   readonly rewriteCacheBytes: number;
   readonly skip: ((req: IncomingMessage) => boolean) | undefined;
+  readonly handleSignals: boolean;
 }
 
-const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache", "skip"]);
+const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache", "skip", "handleSignals"]);
 
 export const DEFAULT_REWRITE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -130,6 +137,7 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     }
   }
   if (options.skip !== undefined && typeof options.skip !== "function") throw new OptionsError("skip must be a function (req) => boolean, true for requests to leave out");
+  if (options.handleSignals !== undefined && typeof options.handleSignals !== "boolean") throw new OptionsError("handleSignals must be true or false");
   // Checked last, so a mistake in another option is reported as itself.
   if (rules === null) {
     throw new OptionsError(
@@ -149,5 +157,6 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     trackerLists,
     rewriteCacheBytes,
     skip: options.skip,
+    handleSignals: options.handleSignals ?? false,
   };
 }
