@@ -91,7 +91,7 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
   c.register(TOKENS.notices, { useFactory: instanceCachingFactory(() => new NoticeRenderer()) });
   // Metrics are counted even with the log off; each instance has its own registry.
   c.register(TOKENS.metrics, {
-    useFactory: instanceCachingFactory(() => new DecisionMetrics()),
+    useFactory: instanceCachingFactory(() => new DecisionMetrics(options.metricsRegistry)),
   });
   // The shipped list plus the operator's, each checked when the middleware is built.
   c.register(TOKENS.trackers, {

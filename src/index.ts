@@ -9,6 +9,7 @@ import type { DecisionMetrics } from "./log/metrics.js";
 import type { Registry } from "prom-client";
 import type { BodyRewriting } from "./http/body-rewrite.js";
 import { shippedRulesDir } from "./package-root.js";
+import { spanAnnotator } from "./log/trace.js";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
 import type { DatabaseSource } from "./region/database-watch.js";
 import type { RegionResolver } from "./region/resolve.js";
@@ -48,7 +49,7 @@ export interface GeoComplianceMiddleware {
   readonly previewRouter: PreviewRouter;
   /** Serves this instance's Prometheus metrics: `app.get("/metrics", compliance.metricsHandler)`. */
   readonly metricsHandler: (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
-  /** This instance's metrics registry (its own, not prom-client's global one). */
+  /** This instance's metrics registry: its own, or the app's given as `metrics.registry`. */
   readonly metrics: Registry;
 }
 
@@ -72,6 +73,7 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
     previewContext: resolved.preview ? (req, now) => readPreviewContext(resolved.preview!, req, now) : undefined,
     // Vary on exactly the headers the resolver believes, so a CDN keys its cache on the region.
     skip: resolved.skip,
+    annotate: spanAnnotator(),
     cacheSafety: new CacheSafety(resolved.regionHeaders.flatMap((h) => (h.subdivision ? [h.country, h.subdivision] : [h.country]))),
   });
   log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: databases.file, database_type: databases.current.databaseType });
@@ -123,7 +125,10 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
         databases.close();
         const stop = { revision: rules.current.revision };
         const flushed = log.close ? log.close(stop) : (log.lifecycle("stop", stop), log.flush());
-        closed = flushed.then(() => c.dispose());
+        closed = flushed.then(() => {
+          if (resolved.metricsRegistry) metrics.unregister();
+          return c.dispose();
+        });
       }
       return closed;
     },

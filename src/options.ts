@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Registry } from "prom-client";
 import type { TrustProxy } from "./region/client-address.js";
 import { existsSync } from "node:fs";
 import { checkDecisionLogOptions, type DecisionLogOptions } from "./log/options.js";
@@ -52,6 +53,8 @@ export interface GeoComplianceOptions {
    * Default: false, the app shuts down and calls `close()` (see the README's shutdown).
    */
   handleSignals?: boolean;
+  /** `{ registry }`: the app's prom-client Registry to count in, in place of one of the middleware's own. */
+  metrics?: { registry?: Registry };
 }
 
 /** Options after validation: every field present and checked. */
@@ -67,9 +70,10 @@ export interface ResolvedOptions extends ResolvedRegionOptions {
   readonly rewriteCacheBytes: number;
   readonly skip: ((req: IncomingMessage) => boolean) | undefined;
   readonly handleSignals: boolean;
+  readonly metricsRegistry: Registry | undefined;
 }
 
-const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache", "skip", "handleSignals"]);
+const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache", "skip", "handleSignals", "metrics"]);
 
 export const DEFAULT_REWRITE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -138,6 +142,16 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
   }
   if (options.skip !== undefined && typeof options.skip !== "function") throw new OptionsError("skip must be a function (req) => boolean, true for requests to leave out");
   if (options.handleSignals !== undefined && typeof options.handleSignals !== "boolean") throw new OptionsError("handleSignals must be true or false");
+  let metricsRegistry: Registry | undefined;
+  if (options.metrics !== undefined) {
+    if (typeof options.metrics !== "object" || options.metrics === null) throw new OptionsError("metrics must be { registry }");
+    for (const key of Object.keys(options.metrics)) if (key !== "registry") throw new OptionsError(`unknown option "metrics.${key}"`);
+    const registry = options.metrics.registry as Partial<Registry> | undefined;
+    if (registry !== undefined && (typeof registry !== "object" || registry === null || typeof registry.registerMetric !== "function" || typeof registry.metrics !== "function")) {
+      throw new OptionsError("metrics.registry must be a prom-client Registry (new Registry(), or prom-client's register)");
+    }
+    metricsRegistry = registry as Registry | undefined;
+  }
   // Checked last, so a mistake in another option is reported as itself.
   if (rules === null) {
     throw new OptionsError(
@@ -158,5 +172,6 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     rewriteCacheBytes,
     skip: options.skip,
     handleSignals: options.handleSignals ?? false,
+    metricsRegistry,
   };
 }
