@@ -27,6 +27,15 @@ class StorageContextManager implements ContextManager {
   }
 }
 
+/** What an instrumentation does: a span for each request, active while the handlers run; `setAttributes` is the test's. */
+function activeSpan(setAttributes: (attributes: Record<string, unknown>) => void) {
+  return (_req: unknown, _res: unknown, next: () => void): void => {
+    const span = trace.wrapSpanContext({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 });
+    const recording: Span = Object.assign(Object.create(span) as Span, { setAttributes: (a: Record<string, unknown>) => (setAttributes(a), recording) });
+    context.with(trace.setSpan(context.active(), recording), next);
+  };
+}
+
 describe("OpenTelemetry span attributes", () => {
   before(() => context.setGlobalContextManager(new StorageContextManager()));
   after(() => context.disable());
@@ -35,12 +44,7 @@ describe("OpenTelemetry span attributes", () => {
     const recorded: Array<Record<string, unknown>> = [];
     const compliance = geoCompliance({ rules: shippedRules, trustProxy: "loopback", decisionLog: false, watch: false });
     const app = express();
-    // What an instrumentation does: a span for the request, active while the handlers run.
-    app.use((_req, _res, next) => {
-      const span = trace.wrapSpanContext({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 });
-      const recording = Object.assign(Object.create(span) as Span, { setAttributes: (a: Record<string, unknown>) => (recorded.push(a), recording) });
-      context.with(trace.setSpan(context.active(), recording), next);
-    });
+    app.use(activeSpan((a) => recorded.push(a)));
     app.use(compliance);
     app.get("/", (_req, res) => void res.type("html").send("<p>hi</p>"));
     const server = await listen(app);
@@ -69,15 +73,11 @@ describe("OpenTelemetry span attributes", () => {
     expect(spanAnnotator(null)).to.equal(null);
     const compliance = geoCompliance({ rules: shippedRules, trustProxy: "loopback", decisionLog: false, watch: false });
     const app = express();
-    app.use((_req, _res, next) => {
-      const span = trace.wrapSpanContext({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 });
-      const broken = Object.assign(Object.create(span) as Span, {
-        setAttributes: () => {
-          throw new Error("exporter gone");
-        },
-      });
-      context.with(trace.setSpan(context.active(), broken), next);
-    });
+    app.use(
+      activeSpan(() => {
+        throw new Error("exporter gone");
+      }),
+    );
     app.use(compliance);
     app.get("/", (_req, res) => void res.type("html").send("<html><body><p>hi</p></body></html>"));
     const server = await listen(app);
