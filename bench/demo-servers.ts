@@ -4,10 +4,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDemoSite } from "../demo/app.js";
-import { geoCompliance } from "../src/index.js";
+import { geoCompliance, shippedRules } from "../src/index.js";
 import { answerCpu } from "./side-by-side.js";
 
-const compliance = geoCompliance({
+const compliance = geoCompliance({ rules: shippedRules,
   trustProxy: ["loopback"],
   decisionLog: { destination: join(mkdtempSync(join(tmpdir(), "gc-bench-")), "decisions.jsonl") },
 });

@@ -2,7 +2,7 @@
 import express, { type Express, type RequestHandler } from "express";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { geoCompliance } from "../src/index.js";
+import { geoCompliance, shippedRules } from "../src/index.js";
 import { newsPage } from "../test/support/news-page.js";
 import { answerCpu } from "./side-by-side.js";
 
@@ -37,8 +37,8 @@ function site(mw?: RequestHandler): Express {
 
 // The decision log is measured on its own (`npm run bench -- logging`).
 const quiet = { trustProxy: ["loopback"], decisionLog: false, watch: false } as const;
-const withCache = geoCompliance(quiet);
-const noCache = geoCompliance({ ...quiet, rewriteCache: false });
+const withCache = geoCompliance({ rules: shippedRules, ...quiet });
+const noCache = geoCompliance({ rules: shippedRules, ...quiet, rewriteCache: false });
 // A reader in Russia gets the notice, trackers off by the list, and consent defaults, from a rule file.
 const allActions = geoCompliance({ ...quiet, rules: fileURLToPath(new URL("../../bench/rules/notice-trackers-consent.yaml", import.meta.url)) });
 

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
-import { geoCompliance } from "../src/index.js";
+import { geoCompliance, shippedRules } from "../src/index.js";
 import { newsPage } from "../test/support/news-page.js";
 import { ask, CONNECTIONS, pin, PAIRS, row, ROW_HEADER, RUN_SECONDS, sideBySide } from "./side-by-side.js";
 
@@ -72,8 +72,8 @@ function perCall(fn: () => void, ms = 600): number {
 function inProcess(): void {
   const page = newsPage(300 * 1024);
   const etag = `W/"${createHash("sha1").update(page).digest("base64")}"`;
-  const withCache = geoCompliance({ trustProxy: ["loopback"], decisionLog: false, watch: false });
-  const noCache = geoCompliance({ trustProxy: ["loopback"], decisionLog: false, rewriteCache: false, watch: false });
+  const withCache = geoCompliance({ rules: shippedRules, trustProxy: ["loopback"], decisionLog: false, watch: false });
+  const noCache = geoCompliance({ rules: shippedRules, trustProxy: ["loopback"], decisionLog: false, rewriteCache: false, watch: false });
   const body = Buffer.from(page);
   // What Express's res.send does with a 300 KB string: encode it and hash it for the ETag.
   const app = perCall(() => void createHash("sha1").update(Buffer.from(page)).digest("base64"));

@@ -5,12 +5,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDemoSite } from "../demo/app.js";
-import { geoCompliance } from "../src/index.js";
+import { geoCompliance, shippedRules } from "../src/index.js";
 import { answerCpu } from "./side-by-side.js";
 
 const file = join(mkdtempSync(join(tmpdir(), "gc-bench-log-")), "decisions.jsonl");
-const on = geoCompliance({ trustProxy: ["loopback"], decisionLog: { destination: file } });
-const off = geoCompliance({ trustProxy: ["loopback"], decisionLog: false });
+const on = geoCompliance({ rules: shippedRules, trustProxy: ["loopback"], decisionLog: { destination: file } });
+const off = geoCompliance({ rules: shippedRules, trustProxy: ["loopback"], decisionLog: false });
 const servers = [createDemoSite(on).listen(0, "127.0.0.1", report), createDemoSite(off).listen(0, "127.0.0.1", report)];
 let listening = 0;
 function report(): void {

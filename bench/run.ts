@@ -7,6 +7,7 @@ import { run as region } from "./region.js";
 import { run as responseHeaders } from "./response-headers.js";
 import { run as rewrite } from "./rewrite.js";
 import { run as httpRewrite } from "./http-rewrite.js";
+import { run as startup } from "./startup.js";
 
 const sections: Record<string, () => Promise<void>> = {
   "http-demo": httpDemo,
@@ -16,6 +17,7 @@ const sections: Record<string, () => Promise<void>> = {
   decision,
   rewrite,
   "http-rewrite": httpRewrite,
+  startup,
 };
 
 const wanted = process.argv.slice(2);

@@ -1,14 +1,17 @@
-import "reflect-metadata";
 import { hostname } from "node:os";
-import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from "tsyringe";
+import type { DependencyContainer } from "tsyringe";
+// Not tsyringe's index, which demands a global Reflect polyfill for decorators this container does not use.
+import { instance as rootContainer } from "tsyringe/dist/cjs/dependency-container.js";
+import cachingFactory from "tsyringe/dist/cjs/factories/instance-caching-factory.js";
+
+const instanceCachingFactory = cachingFactory.default;
 import { NoticeRenderer } from "./actions/notice.js";
 import { loadShippedTrackerList, loadTrackerListFile, type TrackerList } from "./actions/trackers/list.js";
 import { BodyRewriting } from "./http/body-rewrite.js";
 import { DecisionLog, type DecisionSink } from "./log/decision-log.js";
 import { DecisionMetrics } from "./log/metrics.js";
 import type { ResolvedOptions } from "./options.js";
-import { shippedRulesDir } from "./package-root.js";
-import { compileTrust } from "./region/client-address.js";
+import { AppTrust } from "./region/app-trust.js";
 import { DatabaseSource } from "./region/database-watch.js";
 import { defaultDatabasePath, type GeoIpDatabase } from "./region/geoip.js";
 import { RegionResolver } from "./region/resolve.js";
@@ -55,30 +58,40 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
     useFactory: instanceCachingFactory((dc) => {
       const lookupFailed = new WeakSet<GeoIpDatabase>();
       const source = dc.resolve<DatabaseSource>(TOKENS.databaseSource);
-      return new RegionResolver({
-        trust: compileTrust(options.trustProxy),
-        // A trust function the app wrote may answer differently over time; a list or a hop count cannot.
-        trustIsStable: typeof options.trustProxy !== "function",
-        database: () => source.current,
-        headers: options.regionHeaders,
-        networks: options.networks,
-        preview: options.preview,
-        clock: options.clock,
-        cacheSize: options.geoipCacheSize,
-        // Once per database: a damaged file fails the same way for many readers.
-        onLookupError: (error, database) => {
-          if (lookupFailed.has(database)) return;
-          lookupFailed.add(database);
-          dc.resolve<DecisionSink>(TOKENS.decisionLog).lifecycle("database-lookup-failed", { file: database.file, database_type: database.databaseType, built_at: database.buildEpoch.toISOString(), error: error.message });
+      const log = (): DecisionSink => dc.resolve<DecisionSink>(TOKENS.decisionLog);
+      return new AppTrust({
+        trustProxy: options.trustProxy,
+        resolverFor: (trust, stable) =>
+          new RegionResolver({
+            trust,
+            // A trust function the app wrote may answer differently over time; a list or a hop count cannot.
+            trustIsStable: stable,
+            database: () => source.current,
+            headers: options.regionHeaders,
+            networks: options.networks,
+            preview: options.preview,
+            clock: options.clock,
+            cacheSize: options.geoipCacheSize,
+            // Once per database: a damaged file fails the same way for many readers.
+            onLookupError: (error, database) => {
+              if (lookupFailed.has(database)) return;
+              lookupFailed.add(database);
+              log().lifecycle("database-lookup-failed", { file: database.file, database_type: database.databaseType, built_at: database.buildEpoch.toISOString(), error: error.message });
+            },
+          }),
+        onMismatch: (warning) => {
+          const message = `geo-compliance: the trustProxy option (${warning.option}) and the app's "trust proxy" setting (${warning.app}) disagree: ${warning.example}. The option is used; req.ip follows the app's setting.`;
+          log().lifecycle("trust-proxy-mismatch", { option: warning.option, app_setting: warning.app, example: warning.example });
+          process.emitWarning(message, { code: "GEO_COMPLIANCE_TRUST_PROXY" });
         },
       });
     }),
   });
-  c.register(TOKENS.rules, { useFactory: instanceCachingFactory(() => new RuleStore(options.rules ?? [shippedRulesDir()], options.clock)) });
+  c.register(TOKENS.rules, { useFactory: instanceCachingFactory(() => new RuleStore(options.rules, options.clock)) });
   c.register(TOKENS.notices, { useFactory: instanceCachingFactory(() => new NoticeRenderer()) });
   // Metrics are counted even with the log off; each instance has its own registry.
   c.register(TOKENS.metrics, {
-    useFactory: instanceCachingFactory(() => new DecisionMetrics()),
+    useFactory: instanceCachingFactory(() => new DecisionMetrics(options.metricsRegistry)),
   });
   // The shipped list plus the operator's, each checked when the middleware is built.
   c.register(TOKENS.trackers, {
@@ -97,6 +110,7 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
         instance: options.instance ?? `${hostname()}:${process.pid}`,
         metrics: dc.resolve<DecisionMetrics>(TOKENS.metrics),
         clock: options.clock,
+        handleSignals: options.handleSignals,
       }),
     ),
   });

@@ -1,4 +1,3 @@
-import "reflect-metadata";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildContainer, TOKENS } from "./container.js";
 import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } from "./http/middleware.js";
@@ -9,6 +8,8 @@ import type { DecisionLogStatus, DecisionSink } from "./log/decision-log.js";
 import type { DecisionMetrics } from "./log/metrics.js";
 import type { Registry } from "prom-client";
 import type { BodyRewriting } from "./http/body-rewrite.js";
+import { shippedRulesDir } from "./package-root.js";
+import { spanAnnotator } from "./log/trace.js";
 import { resolveOptions, type GeoComplianceOptions } from "./options.js";
 import type { DatabaseSource } from "./region/database-watch.js";
 import type { RegionResolver } from "./region/resolve.js";
@@ -35,7 +36,11 @@ export interface GeoComplianceMiddleware {
   /** Reads the rules again; a set that does not validate is rejected and the last good one stays. */
   reload(): ReloadResult;
   status(): GeoComplianceStatus;
-  /** Stops watching the rules and the GeoIP database, waits for responses in flight, writes the stop event, flushes and closes the decision log. */
+  /**
+   * Stops watching the rules and the GeoIP database, waits for responses in flight, writes the stop
+   * event, flushes and closes the decision log. Requests that come after it are refused with 503
+   * (no decision could be logged for them), so close the server first.
+   */
   close(): Promise<void>;
   /**
    * The reader preview, for the site to mount where it chooses, before the middleware:
@@ -44,7 +49,7 @@ export interface GeoComplianceMiddleware {
   readonly previewRouter: PreviewRouter;
   /** Serves this instance's Prometheus metrics: `app.get("/metrics", compliance.metricsHandler)`. */
   readonly metricsHandler: (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
-  /** This instance's metrics registry (its own, not prom-client's global one). */
+  /** This instance's metrics registry: its own, or the app's given as `metrics.registry`. */
   readonly metrics: Registry;
 }
 
@@ -52,7 +57,7 @@ export interface GeoComplianceMiddleware {
  * Builds the middleware. Options, rules and the GeoIP database are all checked here:
  * anything wrong throws now, with a message that names it.
  */
-export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMiddleware {
+export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddleware {
   const resolved = resolveOptions(options);
   const c = buildContainer(resolved);
   const databases = c.resolve<DatabaseSource>(TOKENS.databaseSource);
@@ -60,13 +65,15 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
   const log = c.resolve<DecisionSink>(TOKENS.decisionLog);
   const metrics = c.resolve<DecisionMetrics>(TOKENS.metrics);
   const handler = createHandler({
-    resolver: c.resolve<RegionResolver>(TOKENS.resolver),
+    resolver: c.resolve<Pick<RegionResolver, "resolve">>(TOKENS.resolver),
     ruleset: () => rules.current,
     body: c.resolve<BodyRewriting>(TOKENS.body),
     log,
     clock: resolved.clock,
     previewContext: resolved.preview ? (req, now) => readPreviewContext(resolved.preview!, req, now) : undefined,
     // Vary on exactly the headers the resolver believes, so a CDN keys its cache on the region.
+    skip: resolved.skip,
+    annotate: spanAnnotator(),
     cacheSafety: new CacheSafety(resolved.regionHeaders.flatMap((h) => (h.subdivision ? [h.country, h.subdivision] : [h.country]))),
   });
   log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: databases.file, database_type: databases.current.databaseType });
@@ -82,7 +89,17 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
   if (resolved.watch) rules.watch((result) => logReload(result, "watch"), (error) => log.lifecycle("rules-watch-error", { error: error.message }));
   databases.start();
   let closed: Promise<void> | null = null;
-  const middleware = Object.assign(handler, {
+  let toldClosed = false;
+  // After close() no decision could be logged, so none is made: the request is refused, loudly.
+  const serve = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+    if (closed === null) return handler(req, res, next);
+    if (!toldClosed) {
+      toldClosed = true;
+      process.emitWarning("geo-compliance: a request came after close() and was refused with 503; close the server first, then the middleware: server.close(() => compliance.close())", { code: "GEO_COMPLIANCE_CLOSED" });
+    }
+    refuseClosed(res);
+  };
+  const middleware = Object.assign(serve, {
     ready: Promise.resolve(),
     previewRouter: createPreviewRouter({ settings: resolved.preview, ruleset: () => rules.current, clock: resolved.clock }),
     metricsHandler: metrics.handler,
@@ -108,12 +125,23 @@ export function geoCompliance(options?: GeoComplianceOptions): GeoComplianceMidd
         databases.close();
         const stop = { revision: rules.current.revision };
         const flushed = log.close ? log.close(stop) : (log.lifecycle("stop", stop), log.flush());
-        closed = flushed.then(() => c.dispose());
+        closed = flushed.then(() => {
+          if (resolved.metricsRegistry) metrics.unregister();
+          return c.dispose();
+        });
       }
       return closed;
     },
   });
   return middleware;
+}
+
+/** The answer to a request that comes after close(): nothing would log its decision. */
+function refuseClosed(res: ServerResponse): void {
+  if (res.headersSent) return void res.end();
+  const body = "Service Unavailable: this server is shutting down\n";
+  res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store", Connection: "close" });
+  res.end(body);
 }
 
 export { DECISION_HEADER };
@@ -131,4 +159,6 @@ export { RuleLoadError };
 export { traceDecision, type DecisionTrace, type TraceEntry, type TraceReason } from "./rules/trace.js";
 export { GeoIpError } from "./region/geoip.js";
 export { OptionsError } from "./options.js";
+/** The folder of example rules shipped with the package, for `rules: shippedRules`. Read them before you serve them. */
+export const shippedRules: string = shippedRulesDir();
 export { HeaderError } from "./actions/headers.js";

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from "node:http";
+import type { Registry } from "prom-client";
 import type { TrustProxy } from "./region/client-address.js";
 import { existsSync } from "node:fs";
 import { checkDecisionLogOptions, type DecisionLogOptions } from "./log/options.js";
@@ -8,8 +10,11 @@ import { isTrackerCategory, TRACKER_CATEGORIES, type TrackerCategory } from "./a
 export type TrackerListSource = string | { readonly file: string; readonly category?: TrackerCategory };
 
 export interface GeoComplianceOptions {
-  /** A rules folder, a rule file, or a list of either. Default: the rules shipped in the package. */
-  rules?: string | readonly string[];
+  /**
+   * A rules folder, a rule file, or a list of either: `rules: "rules/"`. Required, so that no site
+   * applies rules it did not choose; the package's own examples are `shippedRules`.
+   */
+  rules: string | readonly string[];
   /** A MaxMind-format database (default: the embedded CC0 country database), watched and swapped when replaced. */
   geoip?: RegionOptions["geoip"];
   /** Which peers may set `X-Forwarded-For`, in the Express/proxy-addr vocabulary. Default: none. */
@@ -36,11 +41,25 @@ export interface GeoComplianceOptions {
   trackerLists?: readonly TrackerListSource[];
   /** Memory for rewritten pages reused across readers, or false for none. Default: 64 MB. */
   rewriteCache?: { maxBytes?: number } | false;
+  /**
+   * Requests to leave out, e.g. `(req) => req.url.startsWith("/assets/")`: returning true passes the
+   * request on untouched, with no decision, no `Geo-Compliance-Decision` header, no cache marking and
+   * no log line. Default: none.
+   */
+  skip?: (req: IncomingMessage) => boolean;
+  /**
+   * Let the decision log handle the process's signals: write out what is buffered on exit, and on
+   * SIGTERM (when the app has no SIGTERM handler of its own) close and raise the signal again.
+   * Default: false, the app shuts down and calls `close()` (see the README's shutdown).
+   */
+  handleSignals?: boolean;
+  /** `{ registry }`: the app's prom-client Registry to count in, in place of one of the middleware's own. */
+  metrics?: { registry?: Registry };
 }
 
 /** Options after validation: every field present and checked. */
 export interface ResolvedOptions extends ResolvedRegionOptions {
-  readonly rules: readonly string[] | null;
+  readonly rules: readonly string[];
   readonly trustProxy: TrustProxy | undefined;
   readonly decisionLog: DecisionLogOptions | false;
   readonly instance: string | undefined;
@@ -49,9 +68,12 @@ export interface ResolvedOptions extends ResolvedRegionOptions {
   readonly trackerLists: readonly { readonly file: string; readonly category?: TrackerCategory }[];
   /** 0 for no cache. */
   readonly rewriteCacheBytes: number;
+  readonly skip: ((req: IncomingMessage) => boolean) | undefined;
+  readonly handleSignals: boolean;
+  readonly metricsRegistry: Registry | undefined;
 }
 
-const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache"]);
+const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache", "skip", "handleSignals", "metrics"]);
 
 export const DEFAULT_REWRITE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -64,7 +86,7 @@ export class OptionsError extends TypeError {
 
 /** Checks the options once, at construction, so a typo fails start-up instead of a request. */
 export function resolveOptions(input: GeoComplianceOptions | undefined): ResolvedOptions {
-  const options = input ?? {};
+  const options = input ?? ({} as Partial<GeoComplianceOptions>);
   if (typeof options !== "object") throw new OptionsError("expected an object");
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new OptionsError(`unknown option "${key}"; known options are ${[...KNOWN].join(", ")}`);
@@ -118,6 +140,26 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
       rewriteCacheBytes = max;
     }
   }
+  if (options.skip !== undefined && typeof options.skip !== "function") throw new OptionsError("skip must be a function (req) => boolean, true for requests to leave out");
+  if (options.handleSignals !== undefined && typeof options.handleSignals !== "boolean") throw new OptionsError("handleSignals must be true or false");
+  let metricsRegistry: Registry | undefined;
+  if (options.metrics !== undefined) {
+    if (typeof options.metrics !== "object" || options.metrics === null) throw new OptionsError("metrics must be { registry }");
+    for (const key of Object.keys(options.metrics)) if (key !== "registry") throw new OptionsError(`unknown option "metrics.${key}"`);
+    const registry = options.metrics.registry as Partial<Registry> | undefined;
+    if (registry !== undefined && (typeof registry !== "object" || registry === null || typeof registry.registerMetric !== "function" || typeof registry.metrics !== "function")) {
+      throw new OptionsError("metrics.registry must be a prom-client Registry (new Registry(), or prom-client's register)");
+    }
+    metricsRegistry = registry as Registry | undefined;
+  }
+  // Checked last, so a mistake in another option is reported as itself.
+  if (rules === null) {
+    throw new OptionsError(
+      'rules is required: the folder of your rule files, e.g. geoCompliance({ rules: "rules/" }); ' +
+        'to start from the examples shipped with the package, copy them (node_modules/geo-compliance/rules) or pass ' +
+        '`import { shippedRules } from "geo-compliance"` as rules',
+    );
+  }
   return {
     rules,
     ...region,
@@ -128,5 +170,8 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     watch: options.watch ?? true,
     trackerLists,
     rewriteCacheBytes,
+    skip: options.skip,
+    handleSignals: options.handleSignals ?? false,
+    metricsRegistry,
   };
 }

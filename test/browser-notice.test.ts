@@ -6,7 +6,7 @@ import { NoticeRenderer } from "../src/actions/notice.js";
 import { loadShippedTrackerList } from "../src/actions/trackers/list.js";
 import { BodyRewriting } from "../src/http/body-rewrite.js";
 import { newOutcome } from "../src/http/body-rewriter.js";
-import { geoCompliance } from "../src/index.js";
+import { geoCompliance, shippedRules } from "../src/index.js";
 import { artifactsDir, openSession, requireChromium } from "./support/browser.js";
 import { decisionWith, notice, shippedRuleset } from "./support/decisions.js";
 import { newsPage } from "./support/news-page.js";
@@ -37,7 +37,7 @@ describe("browser: the notice in the first viewport", function () {
 
   before(async function () {
     requireChromium(this);
-    compliance = geoCompliance({ trustProxy: "loopback", decisionLog: false });
+    compliance = geoCompliance({ rules: shippedRules, trustProxy: "loopback", decisionLog: false });
     const app = createDemoSite(compliance);
     // The same middleware with a notice at the end of <body>, on a long page.
     const body = new BodyRewriting({ trackers: loadShippedTrackerList(), notices: new NoticeRenderer(), cacheBytes: 0 });

@@ -6,7 +6,7 @@ import { NoticeRenderer } from "../src/actions/notice.js";
 import { loadShippedTrackerList } from "../src/actions/trackers/list.js";
 import { BodyRewriting } from "../src/http/body-rewrite.js";
 import { newOutcome, type RewriteOutcome } from "../src/http/body-rewriter.js";
-import { geoCompliance } from "../src/index.js";
+import { geoCompliance, shippedRules } from "../src/index.js";
 import { packageRoot } from "../src/package-root.js";
 import type { Decision } from "../src/rules/decide.js";
 import { artifactsDir, openSession, requireChromium } from "./support/browser.js";
@@ -55,7 +55,7 @@ describe("browser: trackers", function () {
     const without = express();
     fixtureRoutes(without);
     plain = await listen(without);
-    compliance = geoCompliance({ trustProxy: "loopback", decisionLog: false });
+    compliance = geoCompliance({ rules: shippedRules, trustProxy: "loopback", decisionLog: false });
     // Readers in a protected region get the decision built here from the actions contract;
     // everyone else goes through the whole middleware as shipped.
     const body = new BodyRewriting({ trackers: LIST, notices: new NoticeRenderer(), cacheBytes: 1024 * 1024 });

@@ -9,7 +9,7 @@ import { loadShippedTrackerList, type TrackerList } from "../src/actions/tracker
 import { buildContainer, TOKENS } from "../src/container.js";
 import type { BodyRewriting } from "../src/http/body-rewrite.js";
 import { createHandler } from "../src/http/middleware.js";
-import { DECISION_HEADER, geoCompliance } from "../src/index.js";
+import { DECISION_HEADER, geoCompliance, shippedRules } from "../src/index.js";
 import type { DecisionSink } from "../src/log/decision-log.js";
 import { resolveOptions } from "../src/options.js";
 import type { RegionResolver } from "../src/region/resolve.js";
@@ -100,7 +100,7 @@ describe("failure modes", () => {
   describe("metrics fail", () => {
     it("a metric that throws while a decision is counted: the reader is served, the line is written, the failure is reported once", async () => {
       const log = new MemoryLog();
-      const compliance = geoCompliance({ trustProxy: "loopback", decisionLog: { destination: log }, watch: false });
+      const compliance = geoCompliance({ rules: shippedRules, trustProxy: "loopback", decisionLog: { destination: log }, watch: false });
       const histogram = compliance.metrics.getSingleMetric("geo_compliance_middleware_duration_seconds") as Histogram;
       histogram.observe = () => {
         throw new Error("metrics broken");
@@ -131,7 +131,7 @@ describe("failure modes", () => {
     });
 
     it("a scrape that fails answers the scraper with an error; readers are not affected", async () => {
-      const compliance = geoCompliance({ trustProxy: "loopback", decisionLog: false, watch: false });
+      const compliance = geoCompliance({ rules: shippedRules, trustProxy: "loopback", decisionLog: false, watch: false });
       new Gauge({
         name: "app_gauge_that_fails",
         help: "fails when collected",

@@ -14,7 +14,7 @@ import { BodyRewriting } from "../src/http/body-rewrite.js";
 import { newOutcome, type RewriteOutcome } from "../src/http/body-rewriter.js";
 import { scriptHash } from "../src/http/csp-hashes.js";
 import { framesetNoticeScript } from "../src/http/frameset-notice.js";
-import { geoCompliance, type GeoComplianceOptions } from "../src/index.js";
+import { geoCompliance, shippedRules, type GeoComplianceOptions } from "../src/index.js";
 import type { Decision } from "../src/rules/decide.js";
 import { consent, decisionWith, notice, RU_RULE, shippedRuleset, trackers } from "./support/decisions.js";
 import { newsPage } from "./support/news-page.js";
@@ -53,7 +53,7 @@ function timedGet(url: string, ip: string): Promise<{ firstByteMs: number; endMs
   });
 }
 
-function site(options: GeoComplianceOptions = {}, before?: (app: Express) => void) {
+function site(options: Partial<GeoComplianceOptions> = {}, before?: (app: Express) => void) {
   const log = new MemoryLog();
   const compliance = geoCompliance({ rules: russiaNoticeOnlyRules(), trustProxy: "loopback", decisionLog: { destination: log }, ...options });
   const app = express();
@@ -537,14 +537,14 @@ describe("operator tracker lists (option trackerLists)", () => {
     writeFileSync(join(dir, "hosts.txt"), "# our own list\n0.0.0.0 pixel.local-ads.example.org\nmetrics.newsroom-partner.com\n");
     writeFileSync(join(dir, "adblock.txt"), "[Adblock Plus 2.0]\n||beacon.regional-tracker.net^\n");
     writeFileSync(join(dir, "bad.txt"), "this is not a host\n");
-    const options = resolveOptions({ trackerLists: [join(dir, "hosts.txt"), { file: join(dir, "adblock.txt"), category: "analytics" }], decisionLog: false });
+    const options = resolveOptions({ rules: shippedRules, trackerLists: [join(dir, "hosts.txt"), { file: join(dir, "adblock.txt"), category: "analytics" }], decisionLog: false });
     const list = buildContainer(options).resolve<TrackerList>(TOKENS.trackers);
     expect(list.match("https://a.local-ads.example.org/p.gif")).to.not.equal(undefined);
     expect(list.match("beacon.regional-tracker.net")?.category).to.equal("analytics");
     expect(list.match("www.googletagmanager.com")?.vendor).to.equal("Google Tag Manager");
-    expect(() => geoCompliance({ trackerLists: [join(dir, "missing.txt")], decisionLog: false })).to.throw(OptionsError, "missing.txt");
-    expect(() => geoCompliance({ trackerLists: [join(dir, "bad.txt")], decisionLog: false })).to.throw(TrackerListError, "bad.txt:1");
-    expect(() => geoCompliance({ trackerLists: [{ file: join(dir, "hosts.txt"), category: "nonsense" as never }], decisionLog: false })).to.throw(OptionsError, "category");
-    expect(() => geoCompliance({ rewriteCache: { maxBytes: -1 }, decisionLog: false })).to.throw(OptionsError, "rewriteCache.maxBytes");
+    expect(() => geoCompliance({ rules: shippedRules, trackerLists: [join(dir, "missing.txt")], decisionLog: false })).to.throw(OptionsError, "missing.txt");
+    expect(() => geoCompliance({ rules: shippedRules, trackerLists: [join(dir, "bad.txt")], decisionLog: false })).to.throw(TrackerListError, "bad.txt:1");
+    expect(() => geoCompliance({ rules: shippedRules, trackerLists: [{ file: join(dir, "hosts.txt"), category: "nonsense" as never }], decisionLog: false })).to.throw(OptionsError, "category");
+    expect(() => geoCompliance({ rules: shippedRules, rewriteCache: { maxBytes: -1 }, decisionLog: false })).to.throw(OptionsError, "rewriteCache.maxBytes");
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { geoCompliance, DECISION_HEADER, type GeoComplianceOptions } from "../src/index.js";
+import { geoCompliance, DECISION_HEADER, shippedRules, type GeoComplianceOptions } from "../src/index.js";
 import { get, pool, readLines } from "./support/log.js";
 import { ARTICLE } from "./support/pages.js";
 import { listen } from "./support/server.js";
@@ -15,8 +15,8 @@ const RU = "77.88.8.8";
 const DE = "85.214.132.117";
 
 /** `hold`: responses wait for it, so a test can act while they are all in flight. */
-function site(options: GeoComplianceOptions, hold?: Promise<void>) {
-  const compliance = geoCompliance({ trustProxy: ["loopback"], ...options });
+function site(options: Partial<GeoComplianceOptions>, hold?: Promise<void>) {
+  const compliance = geoCompliance({ rules: shippedRules, trustProxy: ["loopback"], ...options });
   const app = express();
   const arrived = { count: 0 };
   app.use(compliance);
@@ -112,8 +112,8 @@ describe("decision log delivery", function () {
   }
 
   describe("a failing destination never fails a request", () => {
-    async function serve(options: GeoComplianceOptions, n: number) {
-      const compliance = geoCompliance({ trustProxy: ["loopback"], ...options });
+    async function serve(options: Partial<GeoComplianceOptions>, n: number) {
+      const compliance = geoCompliance({ rules: shippedRules, trustProxy: ["loopback"], ...options });
       const app = express();
       app.get("/metrics", compliance.metricsHandler); // before the middleware: a scrape is not a reader
       app.use(compliance);

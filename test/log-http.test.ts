@@ -14,7 +14,7 @@ const RU = "77.88.8.8";
 const DE = "85.214.132.117";
 const US6 = "2001:4860:4860::8888";
 
-function site(options: GeoComplianceOptions) {
+function site(options: Partial<GeoComplianceOptions>) {
   const compliance = geoCompliance({ rules: RUSSIA_RULE_FILE, trustProxy: ["loopback"], instance: "web-test-1", ...options });
   const app = express();
   app.use(compliance);
@@ -162,7 +162,7 @@ describe("decision log over HTTP", () => {
 });
 
 describe("decision log options over HTTP", () => {
-  async function run(options: GeoComplianceOptions, requests: Array<[string, string]>): Promise<{ lines: Line[]; status: ReturnType<ReturnType<typeof geoCompliance>["status"]> }> {
+  async function run(options: Partial<GeoComplianceOptions>, requests: Array<[string, string]>): Promise<{ lines: Line[]; status: ReturnType<ReturnType<typeof geoCompliance>["status"]> }> {
     const file = join(mkdtempSync(join(tmpdir(), "gc-log-opt-")), "decisions.jsonl");
     const { app, compliance } = site({ ...options, decisionLog: { destination: file, ...(options.decisionLog || {}) } });
     const server = await listen(app);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { geoCompliance, OptionsError } from "../src/index.js";
+import { geoCompliance, OptionsError, shippedRules } from "../src/index.js";
 import { clientField, networkPrefix } from "../src/log/client.js";
 import { DecisionLog } from "../src/log/decision-log.js";
 import { actionField, decisionJsonFields, decisionLine, outcomeOf, type DecisionRecord } from "../src/log/record.js";
@@ -188,7 +188,7 @@ describe("decision log options", () => {
   ];
   for (const [value, message] of bad) {
     it(`rejects ${JSON.stringify(value)} at construction`, () => {
-      expect(() => geoCompliance({ decisionLog: value as never })).to.throw(OptionsError, message);
+      expect(() => geoCompliance({ rules: shippedRules, decisionLog: value as never })).to.throw(OptionsError, message);
     });
   }
 });

@@ -4,7 +4,7 @@ import express4 from "express4";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { geoCompliance, DECISION_HEADER, type GeoComplianceOptions } from "../src/index.js";
+import { geoCompliance, DECISION_HEADER, type GeoComplianceOptions, shippedRules } from "../src/index.js";
 import { ARTICLE, countNotices } from "./support/pages.js";
 import { listen, MemoryLog, type Running } from "./support/server.js";
 import { russiaNoticeOnlyRules, RUSSIA_RULE_FILE } from "./support/rules.js";
@@ -15,7 +15,7 @@ const US = "8.8.8.8";
 
 type ExpressLike = typeof express5;
 
-function site(express: ExpressLike, options: GeoComplianceOptions) {
+function site(express: ExpressLike, options: Partial<GeoComplianceOptions>) {
   const compliance = geoCompliance({ rules: russiaNoticeOnlyRules(), trustProxy: ["loopback"], ...options });
   const app = express();
   app.use(compliance);
@@ -178,7 +178,7 @@ describe("middleware instances", () => {
     );
     const logA = new MemoryLog();
     const logB = new MemoryLog();
-    const a = geoCompliance({ trustProxy: "loopback", decisionLog: { destination: logA } });
+    const a = geoCompliance({ rules: shippedRules, trustProxy: "loopback", decisionLog: { destination: logA } });
     const b = geoCompliance({ rules: dir, trustProxy: "loopback", decisionLog: { destination: logB } });
     expect(a.status().revision).not.to.equal(b.status().revision);
     const appA = express5().use(a).get("/", (_q, r) => void r.type("html").send(ARTICLE));

@@ -22,7 +22,7 @@ interface Site {
   close(): Promise<void>;
 }
 
-async function start(options: GeoComplianceOptions = {}, express: ExpressLike = express5, order: "preview-first" | "middleware-first" = "preview-first"): Promise<Site> {
+async function start(options: Partial<GeoComplianceOptions> = {}, express: ExpressLike = express5, order: "preview-first" | "middleware-first" = "preview-first"): Promise<Site> {
   const log = new MemoryLog();
   const compliance = geoCompliance({ rules: shippedRulesDir(), trustProxy: ["loopback"], preview: { secret: PREVIEW_SECRET }, decisionLog: { destination: log }, ...options });
   const app = express();

@@ -163,8 +163,8 @@ describe("region: the database swapped on disk", () => {
     const index = fileURLToPath(new URL("../src/index.js", import.meta.url));
     const script = `
       import { readFileSync, writeFileSync } from "node:fs";
-      const { geoCompliance } = await import(${JSON.stringify(index)});
-      const c = geoCompliance({ geoip: { database: ${JSON.stringify(file)} }, decisionLog: { destination: ${JSON.stringify(join(dir, "decisions.jsonl"))} } });
+      const { geoCompliance, shippedRules } = await import(${JSON.stringify(index)});
+      const c = geoCompliance({ rules: shippedRules, geoip: { database: ${JSON.stringify(file)} }, decisionLog: { destination: ${JSON.stringify(join(dir, "decisions.jsonl"))} } });
       // A change in progress: the watcher has a read pending when close() comes.
       writeFileSync(${JSON.stringify(file)}, readFileSync(${JSON.stringify(file)}));
       await new Promise((r) => setTimeout(r, 50));

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import express from "express";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { geoCompliance, DECISION_HEADER, type GeoComplianceOptions } from "../src/index.js";
+import { geoCompliance, DECISION_HEADER, type GeoComplianceOptions, shippedRules } from "../src/index.js";
 import { countNotices } from "./support/pages.js";
 import { file, rule, ruleDir, ruleSetFrom } from "./support/rule-sets.js";
 import { listen, MemoryLog, type Running } from "./support/server.js";
@@ -135,7 +135,7 @@ describe("hot reload of the rules", () => {
   });
 
   it("refuses a watch option that is not true or false", () => {
-    expect(() => geoCompliance({ watch: "yes" as unknown as boolean, decisionLog: false })).to.throw(/watch must be true or false/);
+    expect(() => geoCompliance({ rules: shippedRules, watch: "yes" as unknown as boolean, decisionLog: false })).to.throw(/watch must be true or false/);
   });
 
   it("under concurrent requests, good and bad changes never give a response that mixes two revisions", async function () {

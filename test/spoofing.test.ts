@@ -41,7 +41,7 @@ interface Site {
   close(): Promise<void>;
 }
 
-async function site(options: GeoComplianceOptions): Promise<Site> {
+async function site(options: Partial<GeoComplianceOptions>): Promise<Site> {
   const log = new MemoryLog();
   const compliance = geoCompliance({ rules: shippedRulesDir(), geoip: { database: cityDbFile() }, preview: { secret: PREVIEW_SECRET }, decisionLog: { destination: log }, ...options });
   const app = express();

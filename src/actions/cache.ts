@@ -5,15 +5,69 @@ import type { CompiledRule, RuleSet } from "../rules/types.js";
 import { splitHeaderList } from "./header-list.js";
 import { isHttpToken } from "../header-name.js";
 
-/** What the rules of a set make a response on one path depend on, besides the URL. */
+/**
+ * What the rules of a set can change by region on one path, besides the URL, for each kind of
+ * response. Pages take everything; scripts and assets only what reaches their headers.
+ */
 export interface CacheScope {
-  /** Some rule can apply to this path, so readers in different regions can get different responses. */
+  /** Some rule can apply to this path, so readers in different regions can get different pages. */
   readonly byRegion: boolean;
   /** Some rule for this path applies only with, or only without, `Sec-GPC: 1`. */
   readonly byGpc: boolean;
+  /** Some rule for this path sets headers a script obeys when it runs as a worker (trackers, headers, cookies). */
+  readonly scripts: boolean;
+  /** Some rule for this path sets a header that is not a document policy, so it reaches assets too. */
+  readonly assets: boolean;
+  /** Some rule for this path drops cookies (trackers, cookies), which changes any response that sets one. */
+  readonly cookies: boolean;
 }
 
-const NONE: CacheScope = Object.freeze({ byRegion: false, byGpc: false });
+const NONE: CacheScope = Object.freeze({ byRegion: false, byGpc: false, scripts: false, assets: false, cookies: false });
+
+/**
+ * Response headers that govern only a document, or a worker started from a script: on a stylesheet,
+ * an image, a font or media a browser ignores them, so rules do not send them there and such
+ * responses stay the same for every reader.
+ */
+export const DOCUMENT_POLICY_HEADERS: ReadonlySet<string> = new Set([
+  "content-security-policy",
+  "content-security-policy-report-only",
+  "permissions-policy",
+  "feature-policy",
+  "document-policy",
+  "referrer-policy",
+  "x-frame-options",
+  "cross-origin-opener-policy",
+  "cross-origin-embedder-policy",
+  "origin-agent-cluster",
+]);
+
+/** How a response's kind decides what rules reach: its whole body and headers, or its headers only. */
+export type ResponseKind = "page" | "script" | "asset";
+
+const SCRIPT_TYPES = /^\s*(?:text|application)\/(?:javascript|ecmascript|x-javascript)\s*(?:;|$)/i;
+const ASSET_TYPES = /^\s*(?:text\/css|image\/(?!svg)[\w.+-]+|font\/[\w.+-]+|audio\/[\w.+-]+|video\/[\w.+-]+|application\/(?:font-woff2?|vnd\.ms-fontobject|x-font-[\w-]+))\s*(?:;|$)/i;
+const SCRIPT_EXTENSIONS = /\.m?js$/i;
+const ASSET_EXTENSIONS = /\.(?:css|png|jpe?g|gif|webp|avif|ico|bmp|woff2?|ttf|otf|eot|mp3|mp4|webm|ogg|m4a|wav)$/i;
+
+/**
+ * A response's kind, from its Content-Type, or (a 304 carries none) the path's extension. What is
+ * not known to be a script or an asset is a page: SVG, XML and types a browser may sniff render as
+ * documents.
+ */
+export function responseKind(res: ServerResponse, path: string): ResponseKind {
+  const type = res.getHeader("content-type");
+  if (typeof type === "string" && type.trim() !== "") return SCRIPT_TYPES.test(type) ? "script" : ASSET_TYPES.test(type) ? "asset" : "page";
+  return SCRIPT_EXTENSIONS.test(path) ? "script" : ASSET_EXTENSIONS.test(path) ? "asset" : "page";
+}
+
+/** Whether the rules of a scope can change a response of this kind (and with or without Set-Cookie) by region. */
+export function reachesResponse(scope: CacheScope, kind: ResponseKind, setsCookie: boolean): boolean {
+  if (!scope.byRegion) return false;
+  if (kind === "page") return true;
+  if (scope.cookies && setsCookie) return true;
+  return kind === "script" ? scope.scripts : scope.assets;
+}
 
 interface CompiledScope {
   /** The scope for a path no rule restricts by `paths`. */
@@ -24,19 +78,30 @@ interface CompiledScope {
 
 const compiled = new WeakMap<RuleSet, CompiledScope>();
 
+type Flags = { -readonly [K in keyof CacheScope]: boolean };
+
+function addRule(flags: Flags, rule: CompiledRule): void {
+  flags.byRegion = true;
+  if (rule.whenGpc !== null) flags.byGpc = true;
+  const dropsCookies = rule.trackers !== null || rule.cookies !== null;
+  if (dropsCookies || rule.headers.length > 0) flags.scripts = true;
+  if (dropsCookies) flags.cookies = true;
+  if (rule.headerKeys.some((name) => !DOCUMENT_POLICY_HEADERS.has(name))) flags.assets = true;
+  // A reader it leaves alone gets the app's response, which a cache must not hand to one it withholds it from.
+  if (rule.block !== null || rule.redirect !== null) flags.scripts = flags.assets = true;
+}
+
+const sameScope = (a: CacheScope, b: CacheScope): boolean =>
+  a.byRegion === b.byRegion && a.byGpc === b.byGpc && a.scripts === b.scripts && a.assets === b.assets && a.cookies === b.cookies;
+
 function compileScope(ruleset: RuleSet): CompiledScope {
-  let byRegion = false;
-  let byGpc = false;
+  const flags: Flags = { ...NONE };
   const limited: CompiledRule[] = [];
   for (const rule of ruleset.rules) {
-    if (rule.paths) {
-      limited.push(rule);
-      continue;
-    }
-    byRegion = true;
-    if (rule.whenGpc !== null) byGpc = true;
+    if (rule.paths) limited.push(rule);
+    else addRule(flags, rule);
   }
-  return { everyPath: byRegion ? Object.freeze({ byRegion, byGpc }) : NONE, limited: Object.freeze(limited) };
+  return { everyPath: flags.byRegion ? Object.freeze(flags) : NONE, limited: Object.freeze(limited) };
 }
 
 /** The path as rules match it: percent-encoding decoded, so `/новости/**` sees what browsers send. */
@@ -52,22 +117,19 @@ function decodedPath(path: string): string {
 /**
  * Can the rules treat this path differently by region? Every rule names regions (or unknown
  * readers), so the answer is whether any rule can apply to the path: a rule without `paths` applies
- * to every path, one with `paths` is asked about this one. Worked out once per rule set, so a
+ * to every path, one with `paths` is asked about this one. What each rule's actions reach is noted
+ * too (see `reachesResponse`). Worked out once per rule set, so a
  * request costs a map lookup plus one match per path-limited rule. Dates are ignored on purpose: a
  * page cached today must not outlive the day a rule starts.
  */
 export function cacheScope(ruleset: RuleSet, path: string): CacheScope {
   let scope = compiled.get(ruleset);
   if (!scope) compiled.set(ruleset, (scope = compileScope(ruleset)));
-  if (scope.limited.length === 0 || (scope.everyPath.byRegion && scope.everyPath.byGpc)) return scope.everyPath;
-  let { byRegion, byGpc } = scope.everyPath;
+  if (scope.limited.length === 0) return scope.everyPath;
+  const flags: Flags = { ...scope.everyPath };
   const matchable = decodedPath(path);
-  for (const rule of scope.limited) {
-    if (rule.paths!(matchable) !== "ok") continue;
-    byRegion = true;
-    if (rule.whenGpc !== null) byGpc = true;
-  }
-  return byRegion === scope.everyPath.byRegion && byGpc === scope.everyPath.byGpc ? scope.everyPath : { byRegion, byGpc };
+  for (const rule of scope.limited) if (rule.paths!(matchable) === "ok") addRule(flags, rule);
+  return sameScope(flags, scope.everyPath) ? scope.everyPath : flags;
 }
 
 const directiveName = (d: string): string => d.split("=", 1)[0]!.trim().toLowerCase();
@@ -128,10 +190,12 @@ export class CacheSafety {
    * that header, so `Vary` names it (and `Accept-Language` when the response is localized, `Sec-GPC`
    * when a rule depends on it). Otherwise the region came from the address, which no cache keys on,
    * so the response is `Cache-Control: private`, whatever the reader got: a shared cache storing the
-   * page of a reader the rules leave alone would serve it to a reader they protect.
+   * page of a reader the rules leave alone would serve it to a reader they protect. A script or an
+   * asset no rule of the scope can change (`reachesResponse`) keeps the app's caching. `setsCookie`:
+   * whether the app's response set a cookie, before the rules dropped any.
    */
-  apply(res: ServerResponse, region: Region, scope: CacheScope, localized: boolean): void {
-    if (!scope.byRegion) return;
+  apply(res: ServerResponse, region: Region, scope: CacheScope, localized: boolean, kind: ResponseKind = "page", setsCookie = res.hasHeader("set-cookie")): void {
+    if (!reachesResponse(scope, kind, setsCookie)) return;
     if (region.source === "header" && this.regionHeaders.length > 0) {
       vary(res, [...this.regionHeaders, ...(localized ? ["accept-language"] : []), ...(scope.byGpc ? ["sec-gpc"] : [])]);
       return;

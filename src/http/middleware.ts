@@ -50,6 +50,10 @@ export interface MiddlewareParts {
   readonly decide?: typeof decide;
   /** How responses the rules can change by region are marked for shared caches. */
   readonly cacheSafety?: CacheSafety;
+  /** Told each decision as it is made (OpenTelemetry span attributes). */
+  readonly annotate?: ((id: string, region: Region, decision: Decision) => void) | null | undefined;
+  /** Requests the app leaves out: passed on untouched, with no decision, header or log line. */
+  readonly skip?: ((req: IncomingMessage) => boolean) | undefined;
 }
 
 export type Next = (error?: unknown) => void;
@@ -83,8 +87,22 @@ export function createHandler(parts: MiddlewareParts) {
   const responses = new ResponseActions(parts.cacheSafety ?? new CacheSafety(), parts.body.trackerList);
   // A header a rule asks for that could not be sent stops start-up, not a request.
   assertRuleHeaders(parts.ruleset());
+  const skip = parts.skip;
+  const annotate = parts.annotate;
   return function geoComplianceHandler(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next: Next): void {
     const started = performance.now();
+    let skipFailed: string | null = null;
+    if (skip) {
+      try {
+        if (skip(req) === true) {
+          next();
+          return;
+        }
+      } catch (error) {
+        // A skip() that fails leaves the request in the rules' hands, and the log line says why.
+        skipFailed = `skip() threw: ${(error as Error)?.message ?? String(error)}`;
+      }
+    }
     // One snapshot per request: a reload mid-response cannot mix two revisions.
     const ruleset = parts.ruleset();
     const resolved = parts.resolver.resolve(req);
@@ -106,6 +124,13 @@ export function createHandler(parts: MiddlewareParts) {
     const decision = decideFor(region, { method, path, acceptLanguage, gpc: req.headers["sec-gpc"] === "1" }, ruleset, now);
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
+    if (annotate) {
+      try {
+        annotate(id, region, decision);
+      } catch {
+        // a tracer that fails must not fail the reader's request
+      }
+    }
     const locals = new Locals(id, region, decision);
     if (res.locals) res.locals.geoCompliance = locals;
     // Counted after the body rewrite, so what is counted is what leaves; only for a log that writes it.
@@ -114,7 +139,7 @@ export function createHandler(parts: MiddlewareParts) {
     parts.log.begin?.();
 
     const outcome = BodyRewriting.wantsBody(decision) ? newOutcome() : BODY_LEFT_ALONE;
-    const problems: string[] = [];
+    const problems: string[] = skipFailed === null ? [] : [skipFailed];
     let durationMicros = 0;
     let logged = false;
     const logOnce = (): void => {

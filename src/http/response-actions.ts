@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendBlock } from "../actions/block.js";
-import { cacheScope, type CacheSafety } from "../actions/cache.js";
+import { cacheScope, DOCUMENT_POLICY_HEADERS, responseKind, type CacheSafety } from "../actions/cache.js";
 import { CookieFilter, cookiePatternProblem, dropCookies, TRACKING_COOKIE_FILTER } from "../actions/cookies.js";
 import { applyThirdPartyCsp } from "../actions/csp.js";
 import { gpcResource, GPC_PATH, sendGpcResource } from "../actions/gpc.js";
@@ -91,7 +91,8 @@ export class ResponseActions {
 
   /**
    * Sets the headers when the app's are final: rule headers, privacy headers, the third-party CSP,
-   * tracking cookies dropped, and the cache marking (for every reader on a path rules can change).
+   * tracking cookies dropped, and the cache marking (for every reader, on the responses the rules
+   * of the path can change: see `reachesResponse`).
    */
   onHeaders(ctx: ResponseContext): void {
     const { req, res, decision } = ctx;
@@ -113,8 +114,13 @@ export class ResponseActions {
     };
     tap.onHeaders((response) => {
       try {
-        ctx.problems.push(...applyRuleHeaders(response, headers));
-        if (trackers.length > 0) {
+        // A stylesheet, an image, a font or media obeys no document policy: sending one there would
+        // only make the asset differ by region, and lose it its caching.
+        const kind = responseKind(response, ctx.path);
+        const asset = kind === "asset";
+        const setsCookie = response.hasHeader("set-cookie");
+        ctx.problems.push(...applyRuleHeaders(response, asset ? headers.filter((h) => !DOCUMENT_POLICY_HEADERS.has(h.name.toLowerCase())) : headers));
+        if (trackers.length > 0 && !asset) {
           applyPrivacyHeaders(req, response);
           applyHintFilters(req, response, blockedUrl);
           // One policy per allowlist: browsers enforce each, so two rules allow only what both allow.
@@ -124,7 +130,7 @@ export class ResponseActions {
         if (trackers.length > 0 || cookies.length > 0) {
           dropCookies(response, [...(trackers.length > 0 ? [TRACKING_COOKIE_FILTER] : []), ...cookies.map((c) => filterFor(c, ctx.problems))]);
         }
-        this.cache.apply(response, ctx.region, scope, localized);
+        this.cache.apply(response, ctx.region, scope, localized, kind, setsCookie);
       } catch (error) {
         // Whatever failed, no cache may keep this response for another reader.
         response.setHeader("Cache-Control", "no-store");

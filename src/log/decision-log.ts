@@ -39,6 +39,8 @@ export interface DecisionLogEdges {
   readonly clock?: () => Date;
   /** For sampling; tests replace it. */
   readonly random?: () => number;
+  /** Flush on exit and close on SIGTERM by itself (`handleSignals: true`); otherwise the app calls close(). */
+  readonly handleSignals?: boolean;
 }
 
 /** How long `close()` waits for responses still in flight before closing the log anyway. */
@@ -46,7 +48,7 @@ const CLOSE_GRACE_MS = 5000;
 
 /** Events that mean something was refused are written at level `warn`. */
 function levelOf(event: string): "info" | "warn" {
-  return event.endsWith("-rejected") || event.endsWith("-failed") ? "warn" : "info";
+  return event.endsWith("-rejected") || event.endsWith("-failed") || event.endsWith("-mismatch") ? "warn" : "info";
 }
 
 /** Lifecycle fields as they are written: an Error becomes its message, with the problems it lists. */
@@ -121,7 +123,7 @@ export class DecisionLog implements DecisionSink, Flushable {
       },
       { write: (line: string) => output.write(line) },
     );
-    watchSignals(this);
+    if (edges.handleSignals === true) watchSignals(this);
   }
 
   get countsBytes(): boolean {

@@ -16,7 +16,9 @@ type LogCounts = OutputCounts & { readonly sampledOut: number };
  * own metrics merges registries: `Registry.merge([appRegistry, compliance.metrics])`.
  */
 export class DecisionMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
+  /** The names registered, to take out of an app's registry on close(). */
+  private readonly names: string[] = [];
   private readonly decisions: Counter<"region_source" | "outcome">;
   private readonly rules: Counter<"rule">;
   private readonly actions: Counter<"action">;
@@ -31,7 +33,9 @@ export class DecisionMetrics {
   /** Counts what the decision log has queued; it sets this, and every scrape calls it first. */
   private pending: () => void = () => {};
 
-  constructor() {
+  /** `registry`: the app's own, to register in instead (one middleware instance per registry). */
+  constructor(registry?: Registry) {
+    this.registry = registry ?? new Registry();
     const registers = [this.registry];
     const collect = (): void => this.pending();
     this.decisions = new Counter({ name: "geo_compliance_decisions_total", help: "Decisions, by where the region came from and what happened to the response", labelNames: ["region_source", "outcome"], registers, collect });
@@ -55,6 +59,12 @@ export class DecisionMetrics {
         lines.inc({ result: "sampled_out" }, c.sampledOut);
       },
     });
+    this.names.push("geo_compliance_decisions_total", "geo_compliance_rule_decisions_total", "geo_compliance_actions_total", "geo_compliance_middleware_duration_seconds", "geo_compliance_ruleset_info", "geo_compliance_log_lines_total");
+  }
+
+  /** Takes this instance's metrics out of the registry, so that another can register them. */
+  unregister(): void {
+    for (const name of this.names) this.registry.removeSingleMetric(name);
   }
 
   countLogLines(counts: () => LogCounts | null): void {

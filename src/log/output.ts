@@ -1,6 +1,5 @@
 import type { EventEmitter } from "node:events";
 import { Writable } from "node:stream";
-import pinoRoll from "pino-roll";
 import SonicBoomModule, { type SonicBoom as SonicBoomType } from "sonic-boom";
 import type { DecisionLogOptions } from "./options.js";
 
@@ -125,7 +124,8 @@ export class LineOutput {
     } else if (typeof dest === "string" && options.rotate) {
       this.destination = `rotating-file:${dest}`;
       const r = options.rotate;
-      this.opening = pinoRoll({
+      // Loaded only for rotation: it brings date-fns, hundreds of files a plain file does not need.
+      this.opening = import("pino-roll").then(({ default: pinoRoll }) => pinoRoll({
         file: dest,
         ...(r.size !== undefined ? { size: r.size } : {}),
         ...(r.frequency !== undefined ? { frequency: r.frequency } : {}),
@@ -134,7 +134,7 @@ export class LineOutput {
         sync: false,
         maxLength: BUFFER_LIMIT,
         ...BATCH,
-      }).then(
+      })).then(
         (stream) => this.attach(stream as unknown as Target, "bytes"),
         (error: unknown) => this.fail(error),
       );

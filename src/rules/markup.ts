@@ -1,18 +1,10 @@
 import { Parser } from "htmlparser2";
-import sanitizeHtml from "sanitize-html";
 
 /** The markup a notice may use: links, emphasis, paragraphs and line breaks. Nothing that runs or styles. */
 export const ALLOWED_TAGS = ["a", "em", "strong", "p", "br"] as const;
 export const ALLOWED_SCHEMES = ["http", "https", "mailto"] as const;
 const ALLOWED = new Set<string>(ALLOWED_TAGS);
 const VOID = new Set(["br"]);
-const SANITIZE: sanitizeHtml.IOptions = {
-  allowedTags: [...ALLOWED_TAGS],
-  allowedAttributes: { a: ["href"] },
-  allowedSchemes: [...ALLOWED_SCHEMES],
-  allowProtocolRelative: false,
-  disallowedTagsMode: "discard",
-};
 const ALLOWED_WORDS = "<a href>, <em>, <strong>, <p> and <br>";
 
 export interface MarkupIssue {
@@ -25,7 +17,7 @@ export interface MarkupIssue {
 
 export interface CheckedMarkup {
   readonly issues: readonly MarkupIssue[];
-  /** The markup after sanitize-html: equal in content to what was written when there are no issues. */
+  /** The markup as stored: written out again from what was parsed, with only the safe subset in it. */
   readonly html: string;
   /** The same content as plain text, paragraphs separated by blank lines. */
   readonly text: string;
@@ -128,21 +120,55 @@ function scan(html: string, issues: MarkupIssue[] | null): { tokens: Token[]; te
   return { tokens, text: plain };
 }
 
+const escapeText = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeAttribute = (value: string): string => escapeText(value).replace(/"/g, "&quot;");
+
+/**
+ * The markup written out again from the parser's tokens, the way a sanitizer does: allowed tags
+ * only, `href` on links only (with an allowed scheme), text and values escaped. Whatever the input,
+ * nothing outside the safe subset can be in the result.
+ */
+function serialize(tokens: readonly Token[]): string {
+  let out = "";
+  let skipping = false;
+  for (const t of tokens) {
+    if (t.kind === "open") {
+      skipping = !ALLOWED.has(t.value);
+      if (!skipping) out += `<${t.value}`;
+      if (!skipping && VOID.has(t.value)) out += " />";
+      else if (!skipping) out += ">";
+    } else if (t.kind === "attr") {
+      const eq = t.value.indexOf("=");
+      const [name, value] = [t.value.slice(0, eq), t.value.slice(eq + 1)];
+      // Attributes follow their tag's ">" in the token list; put an allowed href back inside it.
+      if (!skipping && name === "href" && out.endsWith("<a>") && hrefProblem(value) === null) out = `${out.slice(0, -1)} href="${escapeAttribute(value)}">`;
+    } else if (t.kind === "close") {
+      skipping = false;
+      if (ALLOWED.has(t.value) && !VOID.has(t.value)) out += `</${t.value}>`;
+    } else {
+      skipping = false;
+      out += escapeText(t.value);
+    }
+  }
+  return out;
+}
+
 /**
  * Checks notice markup against the safe subset. Anything outside it is reported with where it
- * starts; it is never silently dropped. sanitize-html then produces the markup that is stored,
- * and if it would change anything the check missed, that is reported too.
+ * starts; it is never silently dropped. What is stored is written out again from the parsed tokens
+ * (see `serialize`), and if that would read back differently from what was written, the check
+ * missed something, which is reported too.
  */
 export function checkMarkup(html: string): CheckedMarkup {
   const issues: MarkupIssue[] = [];
   const { tokens, text } = scan(html, issues);
-  const sanitized = sanitizeHtml(html, SANITIZE);
+  const stored = serialize(tokens);
   if (issues.length === 0) {
-    const after = scan(sanitized, null).tokens;
+    const after = scan(stored, null).tokens;
     const same = after.length === tokens.length && after.every((t, i) => t.kind === tokens[i]!.kind && t.value === tokens[i]!.value);
-    if (!same) issues.push({ index: 0, snippet: html.slice(0, 20), message: `this markup would be changed by the sanitizer; use only ${ALLOWED_WORDS}, with plain text between them` });
+    if (!same) issues.push({ index: 0, snippet: html.slice(0, 20), message: `this markup would be changed when stored; use only ${ALLOWED_WORDS}, with plain text between them` });
   }
-  return { issues, html: sanitized, text };
+  return { issues, html: stored, text };
 }
 
 /** Whether plain text looks as if it was meant as markup (it will be shown as written). */
