@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { readNetLog, netLogContacts, type Contact } from "../../../src/cli/audit/net-log.js";
 import { registrableDomain } from "../../../src/actions/trackers/list.js";
-import { geoCompliance, type GeoComplianceMiddleware } from "../../../src/index.js";
+import { geoCompliance, shippedRules, type GeoComplianceMiddleware } from "../../../src/index.js";
 import { CHROMIUM } from "../browser.js";
 import { cityDbFile, IP } from "../region-fixtures.js";
 import { MODES, RunContext, type Mode } from "./run-context.js";
@@ -108,7 +108,7 @@ export async function runCorpus(vectors: readonly Vector[]): Promise<CorpusResul
   if (process.env.CORPUS_REPORT === "1") console.log(`    (ports open after ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const database = cityDbFile();
   const common = { geoip: { database, watch: false }, trustProxy: ["loopback"], decisionLog: false as const, watch: false };
-  const middlewares: GeoComplianceMiddleware[] = [geoCompliance(common), geoCompliance({ ...common, rules: list.rules, trackerLists: [list.trackers] })];
+  const middlewares: GeoComplianceMiddleware[] = [geoCompliance({ ...common, rules: shippedRules }), geoCompliance({ ...common, rules: list.rules, trackerLists: [list.trackers] })];
   await Promise.all(middlewares.map((m) => m.ready));
   const [shipped, listed] = middlewares as [GeoComplianceMiddleware, GeoComplianceMiddleware];
 
