@@ -104,7 +104,7 @@ const PAGE = String.raw`
 var DONE=new WeakSet(),SELF=document.currentScript&&document.currentScript.text||"";
 FH=FH||W.location.hostname;
 function active(){try{return W.navigator.userActivation.isActive}catch(e){return false}}
-function page(w){var d;try{d=w.document;if(!d||DONE.has(w.EventTarget))return}catch(e){return}DONE.add(w.EventTarget);
+function page(w){var d;try{d=w.document;if(!d||DONE.has(w.EventTarget))return}catch(e){return}DONE.add(w.EventTarget);if(w.geoCompliance&&w.geoCompliance.isBlocked)return;
 var B=net(w,R,L,FP,FH),blocked=B.b,deny=B.d,css=B.c,hook=B.h,G=B.G;
 G.isBlocked=blocked;if(L)G.allow=function(dom){dom=String(dom).toLowerCase();for(var i=0;i<R.length;i++)if(R[i].m==="list")R[i].a[dom]=1};
 function pd(p,k){return p&&Object.getOwnPropertyDescriptor(p,k)}
@@ -139,10 +139,11 @@ for(var i=as.length-1;i>=0;i--){var a=as[i],n=a.name.toLowerCase();if(n.indexOf(
 if(t==="style"&&css(TC.get.call(el))){TC.set.call(el,"");SA.call(el,MK+"blocked","guard");deny("style");hit=1}
 if(t==="script"&&!held(el)&&HA.call(el,"type")&&spec(el,GA.call(el,"type")))hit=1;
 if(t==="iframe"&&HA.call(el,"srcdoc")&&GA.call(el,"srcdoc")!==SD.get(el)){setdoc(el,GA.call(el,"srcdoc"));hit=1}
-if(t==="iframe"||t==="frame"||t==="object")Q.push(el);return hit}
-function clean(n){if(!n||typeof n!=="object"||!n.nodeType)return 0;var t=n.nodeType,hit=0;if(t===1)hit=chk(n);
-if(t===1||t===9||t===11){if(t===1&&ln(n)==="template")hit|=clean(n.content);if(t===1&&n.shadowRoot)hit|=clean(n.shadowRoot);
-if(n.firstElementChild||t===9){var all=n.querySelectorAll("*");for(var i=0;i<all.length;i++){var e=all[i];hit|=chk(e);if(ln(e)==="template")hit|=clean(e.content);if(e.shadowRoot)hit|=clean(e.shadowRoot)}}}
+if(FT[t])Q.push(el);return hit}
+var OK=new WeakSet(),FT=ss("iframe frame object");
+function one(e){var hit=0,t=ln(e);if(OK.has(e)){if(FT[t])Q.push(e)}else{hit=chk(e);OK.add(e)}if(t==="template")hit|=clean(e.content);if(e.shadowRoot)hit|=clean(e.shadowRoot);return hit}
+function clean(n){if(!n||typeof n!=="object"||!n.nodeType)return 0;var t=n.nodeType,hit=0;if(t===1)hit=one(n);
+if((t===1||t===9||t===11)&&(n.firstElementChild||t===9)){var all=n.querySelectorAll("*");for(var i=0;i<all.length;i++)hit|=one(all[i])}
 return hit}
 var FR=new WeakSet();function frame(el){try{page(el.contentWindow)}catch(e){}if(!FR.has(el)){FR.add(el);el.addEventListener("load",function(){try{page(el.contentWindow)}catch(e){}})}}
 function flush(){while(Q.length){var el=Q.shift();if(el.isConnected)frame(el)}}
@@ -191,7 +192,7 @@ function cssArgs(n){return function(){var s=[].slice.call(arguments).map(String)
 [[w.CSSStyleSheet,"insertRule addRule replace replaceSync"],[w.CSSGroupingRule,"insertRule"],[w.CSSKeyframesRule,"appendRule"],[w.StylePropertyMap,"set append"]].forEach(function(e){if(e[0])e[1].split(" ").forEach(function(k){hook(e[0].prototype,k,cssArgs)})});
 var IH=pd(E,"innerHTML"),ID=d.implementation.createHTMLDocument("");
 function inert(ctx,h,f){var c;try{c=ctx&&ctx.nodeType===1?ID.createElementNS(ctx.namespaceURI,ctx.localName):ID.createElement("body")}catch(e){c=ID.createElement("body")}
-if(f)f(c);else IH.set.call(c,h);clean(c);return[].slice.call((ln(c)==="template"?c.content:c).childNodes)}
+if(f)f(c);else IH.set.call(c,h);var ns=c.querySelectorAll("noscript");for(var i=0;i<ns.length;i++)TC.set.call(ns[i],IH.get.call(ns[i]));clean(c);return[].slice.call((ln(c)==="template"?c.content:c).childNodes)}
 var RAWTEXT=ss("style script textarea title xmp iframe noembed noframes noscript plaintext template");
 function into(v){if(this.nodeType===1&&RAWTEXT[ln(this)])return ln(this)==="style"&&css(v)?(deny("style"),1):0;
 var ctx=this.nodeType===11?this.host:this;(this.nodeType===11?FRC:RC).apply(this,inert(ctx,v));return 1}
