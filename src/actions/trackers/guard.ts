@@ -25,11 +25,12 @@ function net(w,R,L,FP,FH){
 var G=w.geoCompliance=w.geoCompliance||{};G.blocked=G.blocked||[];
 function set(a){if(!Array.isArray(a))return a;var s=Object.create(null);for(var i=0;i<a.length;i++)s[a[i]]=1;return s}
 var list=L?set(L.split("|")):null;for(var i=0;i<R.length;i++)R[i].a=set(R[i].a);
+var OH="";try{OH=w.location.hostname}catch(e){}
 function under(h,s){for(;;){if(s[h])return 1;var k=h.indexOf(".");if(k<0)return 0;h=h.slice(k+1)}}
 function host(h){h=String(h).toLowerCase().replace(/\.$/,"");
 for(var i=0;i<R.length;i++){var r=R[i];if(h&&under(h,r.a))continue;
 if(r.m==="list"){if(list&&h&&under(h,list))return 1}
-else if(!h||h!==FH&&!(FP&&(h===FP||h.slice(-FP.length-1)==="."+FP)))return 1}
+else if(!h||h!==FH&&h!==OH&&!(FP&&(h===FP||h.slice(-FP.length-1)==="."+FP)))return 1}
 return 0}
 function base(){try{return w.document?w.document.baseURI:w.location.href}catch(e){}}
 function blocked(u){if(u==null)return 0;var x;try{x=new w.URL(String(u),base())}catch(e){return 0}
@@ -59,7 +60,7 @@ hook(w,"importScripts",function(n){return function(){for(var i=0;i<arguments.len
 var WC=Object.create(null);
 function inner(u){var s=String(u);if(!/^\s*(blob|data):/i.test(s)||!X)return u;if(WC[s])return WC[s];
 try{var x=new w.XMLHttpRequest();XO.call(x,"GET",s,false);XS.call(x);
-var g="("+net+")(self,"+JSON.stringify(R.map(function(r){return{m:r.m,a:Object.keys(r.a)}}))+","+JSON.stringify(L)+","+JSON.stringify(FP)+","+JSON.stringify(FH)+");\n";
+var g="("+net+")(self,"+JSON.stringify(R.map(function(r){return{m:r.m,a:Object.keys(r.a)}}))+","+JSON.stringify(L)+","+JSON.stringify(FP)+","+JSON.stringify(FH||OH)+");\n";
 return WC[s]=w.URL.createObjectURL(new w.Blob([g,x.responseText],{type:"text/javascript"}))}catch(e){return u}}
 ["Worker","SharedWorker"].forEach(function(k){ctor(k,function(a){if(blocked(a[0]))return a[0];a[0]=inner(a[0]);return null})});
 function ice(c){var s=c&&c.iceServers;if(!s)return null;s=[].concat(s);for(var i=0;i<s.length;i++){var l=[].concat(s[i]&&(s[i].urls||s[i].url)||[]);
