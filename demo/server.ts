@@ -1,11 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { geoCompliance } from "../src/index.js";
 import { shippedRulesDir } from "../src/package-root.js";
-import { createDemoSite } from "./app.js";
+import { createDemoSite, DEMO_GEOIP } from "./app.js";
 
 // The demo believes X-Forwarded-For from loopback only, so `curl -H 'X-Forwarded-For: …'` can play a reader anywhere.
 const compliance = geoCompliance({
   rules: shippedRulesDir(),
+  geoip: DEMO_GEOIP,
   trustProxy: ["loopback"],
   decisionLog: { destination: process.env.DECISION_LOG ?? "decisions.jsonl" },
   // The reader preview at /_preview is on only when this variable holds a secret.
