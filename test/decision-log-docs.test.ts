@@ -98,3 +98,33 @@ describe("docs/decision-log.md: the lifecycle events as they are written", () =>
     }
   });
 });
+
+describe("docs/decision-log.md: rotation writes the files it names", () => {
+  it("decisions.1.jsonl, as the rotate option's row says, and status() names the base", async () => {
+    const dir = tempDir();
+    const file = join(dir, "decisions.jsonl");
+    const compliance = geoCompliance({ rules: shippedRulesDir(), decisionLog: { destination: file, rotate: { size: "1m" } }, watch: false });
+    expect(compliance.status().log.destination).to.equal(`rotating-file:${file}`);
+    await compliance.close();
+    const row = /^\| `rotate` \|.*$/m.exec(DOC)![0];
+    expect(row).to.contain("`decisions.1.jsonl`");
+    expect(row).to.contain("`rotating-file:decisions.jsonl`");
+    expect(readdirSync(dir)).to.include("decisions.1.jsonl");
+    expect(readdirSync(dir)).to.not.include("decisions.jsonl");
+  });
+});
+
+describe("README.md: the regionHeaders forms it shows", () => {
+  for (const form of ["cloudflare", { country: "CF-IPCountry" }, ["cloudflare"], [{ country: "CF-IPCountry", subdivision: "CF-Region-Code" }]] as const) {
+    it(`accepts regionHeaders: ${JSON.stringify(form)}`, async () => {
+      const compliance = geoCompliance({ rules: shippedRulesDir(), regionHeaders: form, decisionLog: false, watch: false });
+      await compliance.close();
+    });
+  }
+
+  it("shows outcome.trackers, the field lines carry, not a field that does not exist", () => {
+    const readme = readFileSync(join(packageRoot(), "README.md"), "utf8");
+    expect(readme).to.not.contain("trackers_neutralized");
+    expect(DOC).to.match(/\| `outcome` \| object \|.*`trackers`/);
+  });
+});

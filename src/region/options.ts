@@ -14,7 +14,7 @@ export interface RegionOptions {
   /** Which peers may set `X-Forwarded-For`, in the Express/proxy-addr vocabulary. Default: none. */
   trustProxy?: TrustProxy;
   /** CDN or platform headers to believe from trusted proxies, in order: "cloudflare", "cloudfront", "vercel", "appengine", or `{ country, subdivision? }` header names. */
-  regionHeaders?: readonly RegionHeaderSpec[];
+  regionHeaders?: RegionHeaderSpec | readonly RegionHeaderSpec[];
   /** Address ranges with a fixed region, e.g. `{ cidr: "10.8.0.0/16", region: "UA-43" }`. */
   networks?: readonly NetworkOverride[];
   /** Signed previews: off without a secret. */
