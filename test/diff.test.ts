@@ -279,6 +279,19 @@ describe("diff: what a rule change does, region by region", () => {
 
     it("from a subfolder, ./PATH is from there and PATH from the top, as in git show", () => {
       expect(builtCli(join(repo, "rules"), "diff", "git:HEAD:./", "git:HEAD:rules/").code).to.equal(0);
+      // The git side reads the same rules as the working tree, not none of them.
+      const fromSub = builtCli(join(repo, "rules"), "diff", "git:HEAD:rules/", ".", "--json");
+      expect(fromSub.code, fromSub.err).to.equal(0);
+      const report = JSON.parse(fromSub.out) as JsonReport;
+      expect(report.regions).to.deep.equal([]);
+      expect(builtCli(join(repo, "rules"), "diff", "git:HEAD~1:rules/", ".").code).to.equal(1);
+    });
+
+    it("exit 2 for a side that holds no rules", () => {
+      const empty = mkdtempSync(join(tmpdir(), "gc-diff-empty-"));
+      const none = builtCli(repo, "diff", empty, "rules/");
+      expect(none.code).to.equal(2);
+      expect(none.err).to.contain(`${empty} holds no rules`);
     });
 
     it("exit 2 for a revision or path that does not exist, or rules at a revision that do not validate (named as git:REV:file)", () => {

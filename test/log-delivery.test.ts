@@ -53,7 +53,7 @@ describe("decision log delivery", function () {
     expect(lines.at(-1)).to.include({ type: "lifecycle", event: "stop" });
     // start, database-loaded, the decisions, stop: every line in the file was counted, none lost
     expect(compliance.status().log).to.include({ written: lines.length, failed: 0, pending: 0 });
-    expect(lines.length).to.equal(N + 3);
+    expect(lines.length).to.equal(N + 4);
   });
 
   it("waits in close() for responses still in flight, then writes stop last", async () => {
@@ -139,17 +139,17 @@ describe("decision log delivery", function () {
       const blocker = join(tmp("gc-unwritable-"), "a-file");
       writeFileSync(blocker, "");
       const { status, metrics } = await serve({ decisionLog: { destination: join(blocker, "decisions.jsonl") } }, 10);
-      // start, database-loaded, 10 decisions, stop
-      expect(status).to.include({ written: 0, failed: 13, pending: 0 });
+      // start, database-loaded, warning, 10 decisions, stop
+      expect(status).to.include({ written: 0, failed: 14, pending: 0 });
       expect(status.lastError).to.match(/ENOTDIR|EEXIST/);
-      expect(metrics).to.contain('geo_compliance_log_lines_total{result="failed"} 13');
+      expect(metrics).to.contain('geo_compliance_log_lines_total{result="failed"} 14');
     });
 
     it("a rotating file that cannot be opened", async () => {
       const blocker = join(tmp("gc-unwritable-"), "a-file");
       writeFileSync(blocker, "");
       const { status } = await serve({ decisionLog: { destination: join(blocker, "decisions.jsonl"), rotate: { size: "1m" } } }, 5);
-      expect(status).to.include({ written: 0, failed: 8, pending: 0 });
+      expect(status).to.include({ written: 0, failed: 9, pending: 0 });
       expect(status.lastError).to.be.a("string").and.not.be.empty;
     });
 
@@ -162,7 +162,7 @@ describe("decision log delivery", function () {
         },
       });
       const { status } = await serve({ decisionLog: { destination: failing } }, 10);
-      expect(status).to.include({ written: 3, failed: 13 - 3, pending: 0, lastError: "disk full" });
+      expect(status).to.include({ written: 3, failed: 14 - 3, pending: 0, lastError: "disk full" });
     });
 
     it("a destination whose write throws", async () => {
@@ -174,7 +174,7 @@ describe("decision log delivery", function () {
         },
       };
       const { status } = await serve({ decisionLog: { destination: throwing } }, 10);
-      expect(status).to.include({ written: 2, failed: 11, lastError: "destination gone" });
+      expect(status).to.include({ written: 2, failed: 12, lastError: "destination gone" });
     });
 
     it("a destination that cannot keep up: lines past the buffer limit are dropped and counted, not held", async () => {

@@ -139,9 +139,9 @@ describe("decision log over HTTP", () => {
 
   it("writes start, rules-rejected (with its errors) and stop in the same stream", () => {
     const events = lines.filter((l) => l.type === "lifecycle");
-    expect(events.map((l) => l.event)).to.deep.equal(["start", "database-loaded", "rules-rejected", "stop"]);
+    expect(events.map((l) => l.event)).to.deep.equal(["start", "database-loaded", "warning", "rules-rejected", "stop"]);
     expect(events[0]).to.include({ revision: compliance.status().revision, instance: "web-test-1", level: 30 });
-    const rejected = events[2]!;
+    const rejected = events[3]!;
     expect(rejected.level).to.equal(40);
     expect(rejected.problems).to.be.an("array").that.is.not.empty;
     expect((rejected.problems as string[])[0]).to.contain("broken.yaml");
@@ -150,7 +150,7 @@ describe("decision log over HTTP", () => {
 
   it("validates every line against the published JSON Schema, which refuses what must not be there", () => {
     const validate = schemaValidator();
-    expect(lines.length).to.equal(6 + 4);
+    expect(lines.length).to.equal(6 + 5);
     for (const line of lines) expect(validate(line), `${JSON.stringify(line)}\n${JSON.stringify(validate.errors)}`).to.equal(true);
     const de = byId("de");
     expect(validate({ ...de, path: "/query?q=secret" }), "a query string").to.equal(false);

@@ -177,7 +177,7 @@ describe("region: CDN and platform headers", () => {
     expect(() => compileRegionHeaders(["cloudflare", { country: "Bad Header" }])).to.throw(/regionHeaders\[1\]\.country/);
     expect(() => compileRegionHeaders([{ subdivision: "X-Region" }])).to.throw(/regionHeaders\[0\]\.country/);
     expect(() => compileRegionHeaders([{ country: "X-C", colour: "blue" }])).to.throw(/unknown key "colour"/);
-    expect(() => compileRegionHeaders("cloudflare")).to.throw(/must be a list/);
+    expect(() => compileRegionHeaders(5)).to.throw(/regionHeaders: expected a CDN name/);
   });
 });
 

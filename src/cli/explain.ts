@@ -6,6 +6,8 @@ import type { Region } from "../region/types.js";
 import type { Decision } from "../rules/decide.js";
 import { RuleStore } from "../rules/store.js";
 import { traceDecision, type TraceEntry } from "../rules/trace.js";
+import { locateDatabase } from "../region/database-package.js";
+import { regionCodeProblem } from "../rules/regions.js";
 import { UsageError } from "./usage.js";
 
 export interface ExplainArgs {
@@ -32,7 +34,20 @@ export function parseRegionArg(value: string): Region {
   const m = /^([A-Za-z]{2})(?:-([A-Za-z0-9]{1,3}))?$/.exec(value);
   if (!m) throw new UsageError(`--region ${value}: write a country code such as RU or a subdivision such as UA-43`);
   const country = m[1]!.toUpperCase();
-  return { country, subdivision: m[2] ? `${country}-${m[2].toUpperCase()}` : null, source: "preview", reason: "given on the command line" };
+  const subdivision = m[2] ? `${country}-${m[2].toUpperCase()}` : null;
+  // Checked as validate checks a rule's regions: UK, XX-99 or UA-99 would only ever match nothing.
+  const problem = regionCodeProblem(subdivision ?? country);
+  if (problem) throw new UsageError(`--region ${value}: ${problem}`);
+  return { country, subdivision, source: "preview", reason: "given on the command line" };
+}
+
+/** `--db`: a file or an installed database package, as `geoip.database` takes. */
+export function databasePath(db: string): string {
+  try {
+    return locateDatabase(db).path;
+  } catch (error) {
+    throw new UsageError(`--db ${(error as Error).message.replace(/^geoip\.database: /, "")}`);
+  }
 }
 
 export function explain(args: ExplainArgs): Explanation {
@@ -45,7 +60,7 @@ export function explain(args: ExplainArgs): Explanation {
   let region: Region;
   if (args.ip) {
     if (isIP(args.ip) === 0) throw new UsageError(`--ip ${args.ip}: not an IP address`);
-    const database = GeoIpDatabase.open(args.db ?? defaultDatabasePath());
+    const database = GeoIpDatabase.open(args.db === undefined ? defaultDatabasePath() : databasePath(args.db));
     // The lookup the middleware makes for a client address (network overrides live in the app's options, not here).
     region = new RegionResolver({ trust: compileTrust(false), database: () => database, cacheSize: 0 }).lookup(normalizeAddress(args.ip));
   } else {

@@ -1,30 +1,41 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { shippedRulesDir } from "../package-root.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.js";
 import { RuleLoadError } from "../rules/errors.js";
 import { diffJson, diffRules, formatDiff } from "./diff.js";
-import { explain, formatExplanation } from "./explain.js";
+import { databasePath, explain, formatExplanation } from "./explain.js";
 import { previewToken } from "./preview-token.js";
 import { runLogs } from "./logs.js";
 import { SideError } from "./rule-sides.js";
-import { USAGE, UsageError } from "./usage.js";
+import { asksForHelp, COMMAND_HELP, commandHelp, USAGE, UsageError } from "./usage.js";
+import { rulesArg, type RulesArg } from "./rules-folder.js";
 import { formatTestResults, testRules } from "./test-rules.js";
 import { formatValidation, validate } from "./validate.js";
 
 /** Runs one command; returns the exit status. Output goes through `out` so tests can call it in-process. */
 export function run(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t + "\n"), err: (text: string) => void = (t) => process.stderr.write(t + "\n")): number {
   const [command, ...rest] = argv;
+  if (command !== undefined && Object.hasOwn(COMMAND_HELP, command) && asksForHelp(rest)) {
+    out(commandHelp(command));
+    return 0;
+  }
   try {
     switch (command) {
       case "validate": {
-        const { values } = parseArgs({ args: [...rest], options: { rules: { type: "string", multiple: true }, json: { type: "boolean" } }, strict: true });
-        const result = validate(values.rules ?? [shippedRulesDir()]);
+        const { values } = parseArgs({ args: [...rest], options: { rules: { type: "string", multiple: true }, db: { type: "string" }, json: { type: "boolean" } }, strict: true });
+        const rules = rulesArg(values.rules);
+        const result = validate(rules.paths, values.db === undefined ? undefined : databasePath(values.db));
+        if (!values.json) err(readLine(rules));
         out(values.json ? JSON.stringify(result, null, 2) : formatValidation(result));
         return result.ok ? 0 : 1;
       }
       case "test": {
         const { values } = parseArgs({ args: [...rest], options: { rules: { type: "string", multiple: true }, json: { type: "boolean" } }, strict: true });
-        const result = testRules(values.rules ?? [shippedRulesDir()]);
+        const rules = rulesArg(values.rules);
+        const result = testRules(rules.paths);
+        if (!values.json) err(readLine(rules));
         out(values.json ? JSON.stringify(result, null, 2) : formatTestResults(result));
         return result.ok ? 0 : 1;
       }
@@ -44,7 +55,7 @@ export function run(argv: readonly string[], out: (text: string) => void = (t) =
           },
           strict: true,
         });
-        const e = explain({ ip: values.ip, region: values.region, db: values.db, path: values.path ?? "/", lang: values.lang, at: values.at, gpc: values.gpc, rules: values.rules ?? [shippedRulesDir()] });
+        const e = explain({ ip: values.ip, region: values.region, db: values.db, path: values.path ?? "/", lang: values.lang, at: values.at, gpc: values.gpc, rules: rulesArg(values.rules).paths });
         out(values.json ? JSON.stringify(e, null, 2) : formatExplanation(e));
         return 0;
       }
@@ -75,21 +86,40 @@ export function run(argv: readonly string[], out: (text: string) => void = (t) =
         return 0;
       }
       case undefined:
+        err(USAGE);
+        return 2;
       case "help":
+      case "-h":
       case "--help":
-        out(USAGE);
-        return command === undefined ? 2 : 0;
+        out(rest[0] !== undefined && Object.hasOwn(COMMAND_HELP, rest[0]) ? commandHelp(rest[0]) : USAGE);
+        return 0;
+      case "-v":
+      case "--version":
+        out(version());
+        return 0;
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(`unknown command "${command}"; the commands are ${Object.keys(COMMAND_HELP).join(", ")}`);
     }
   } catch (error) {
-    return failure(error, err);
+    return failure(error, err, command);
   }
 }
 
-function failure(error: unknown, err: (text: string) => void): number {
+/** On stderr, so the report on stdout stays the same for scripts: which rules were read. */
+function readLine(rules: RulesArg): string {
+  return `geo-compliance: reading rules from ${rules.shown}`;
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
+}
+
+function failure(error: unknown, err: (text: string) => void, command?: string): number {
   if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-    err(`geo-compliance: ${(error as Error).message}\n\n${USAGE}`);
+    // One line: what is wrong, and where the help is; the full usage would bury it.
+    const known = command !== undefined && Object.hasOwn(COMMAND_HELP, command);
+    const message = (error as Error).message.replace(/\. To specify a positional argument starting with a '-'.*$/s, "");
+    err(`geo-compliance${known ? ` ${command}` : ""}: ${message} (see geo-compliance ${known ? `${command} ` : ""}--help)`);
     return 2;
   }
   err(`geo-compliance: ${(error as Error).message}`);
@@ -98,11 +128,11 @@ function failure(error: unknown, err: (text: string) => void): number {
 
 /** Runs any command, including `logs`, which reads its files as streams and so finishes asynchronously. */
 export async function main(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t + "\n"), err: (text: string) => void = (t) => process.stderr.write(t + "\n")): Promise<number> {
-  if (argv[0] !== "logs") return run(argv, out, err);
+  if (argv[0] !== "logs" || asksForHelp(argv.slice(1))) return run(argv, out, err);
   try {
     return await runLogs(argv.slice(1), out, err);
   } catch (error) {
-    return failure(error, err);
+    return failure(error, err, "logs");
   }
 }
 

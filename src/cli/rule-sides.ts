@@ -37,14 +37,20 @@ function git(args: readonly string[], cwd: string): Buffer {
   }
 }
 
-/** Loads the rules at `paths` as the middleware would, naming files as `display` says. */
-function loadRuleSet(paths: readonly string[], now: Date, display: (file: string) => string): RuleSet {
+/**
+ * Loads the rules at `paths` as the middleware would, naming files as `display` says. A side with
+ * no rules is refused: compared with it, every reader would seem changed.
+ */
+function loadRuleSet(spec: string, paths: readonly string[], now: Date, display: (file: string) => string): RuleSet {
+  let ruleset: RuleSet;
   try {
-    return new RuleStore(paths, () => now).current;
+    ruleset = new RuleStore(paths, () => now).current;
   } catch (error) {
     if (error instanceof RuleLoadError) throw new RuleLoadError(error.problems.map((p) => ({ ...p, file: display(p.file) })));
     throw error;
   }
+  if (ruleset.rules.length === 0) throw new SideError(`${spec} holds no rules; name a rules folder or rule file (for git sides, PATH is from the top of the repository)`);
+  return ruleset;
 }
 
 /**
@@ -72,7 +78,8 @@ function checkoutYaml(rev: string, path: string, cwd: string, into: string): { t
     return { target, commit, kind };
   }
   if (kind !== "tree") throw new SideError(`git:${rev}:${path} is a ${kind}, not a folder or a file`);
-  const entries = git(["ls-tree", "-r", "-z", object], cwd)
+  // --full-tree: from a subfolder, ls-tree would otherwise list only the part of the tree under that subfolder's name.
+  const entries = git(["ls-tree", "--full-tree", "-r", "-z", object], cwd)
     .toString("utf8")
     .split("\0")
     .filter(Boolean)
@@ -97,7 +104,7 @@ export function loadSide(spec: string, now: Date, cwd: string = process.cwd()): 
   if (!m) {
     const paths = [resolve(cwd, spec)];
     if (!existsSync(paths[0]!)) throw new SideError(`${spec}: no such file or folder (for a git revision write git:REV:PATH, e.g. git:main:rules/)`);
-    return { spec, ruleset: loadRuleSet(paths, now, (f) => f), mentions: mentionsIn(yamlFilesOf(paths)) };
+    return { spec, ruleset: loadRuleSet(spec, paths, now, (f) => f), mentions: mentionsIn(yamlFilesOf(paths)) };
   }
   const [, rev, path] = m as unknown as [string, string, string];
   if (!rev || rev.startsWith("-")) throw new SideError(`${spec}: write a revision between the colons, e.g. git:main:rules/ or git:HEAD~1:rules/`);
@@ -111,7 +118,7 @@ export function loadSide(spec: string, now: Date, cwd: string = process.cwd()): 
       const rest = file.slice(at + dir.length).replace(/^[\\/]+/, "").split(/[\\/]/).join("/");
       return kind === "blob" ? spec : `git:${rev}:${posix.join(path, rest)}`;
     };
-    return { spec, commit, ruleset: loadRuleSet([target], now, display), mentions: mentionsIn(yamlFilesOf([target])) };
+    return { spec, commit, ruleset: loadRuleSet(spec, [target], now, display), mentions: mentionsIn(yamlFilesOf([target])) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

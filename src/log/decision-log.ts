@@ -48,7 +48,7 @@ const CLOSE_GRACE_MS = 5000;
 
 /** Events that mean something was refused are written at level `warn`. */
 function levelOf(event: string): "info" | "warn" {
-  return event.endsWith("-rejected") || event.endsWith("-failed") || event.endsWith("-mismatch") ? "warn" : "info";
+  return event === "warning" || event.endsWith("-rejected") || event.endsWith("-failed") || event.endsWith("-mismatch") ? "warn" : "info";
 }
 
 /** Lifecycle fields as they are written: an Error becomes its message, with the problems it lists. */

@@ -35,9 +35,11 @@ export const REGION_HEADER_PRESETS: Readonly<Record<RegionHeaderPreset, HeaderSo
 
 /** Checks `regionHeaders`; throws a TypeError naming the entry that is wrong. */
 export function compileRegionHeaders(specs: unknown): HeaderSource[] {
-  if (!Array.isArray(specs)) throw new TypeError(`regionHeaders must be a list such as ["cloudflare"]`);
-  return specs.map((spec: unknown, i): HeaderSource => {
-    const where = `regionHeaders[${i}]`;
+  // One CDN may be written alone, as the README names them: "cloudflare" or { country: "CF-IPCountry" }.
+  const single = !Array.isArray(specs);
+  const list: unknown[] = single ? [specs] : specs;
+  return list.map((spec: unknown, i): HeaderSource => {
+    const where = single ? "regionHeaders" : `regionHeaders[${i}]`;
     if (typeof spec === "string") {
       const preset = REGION_HEADER_PRESETS[spec as RegionHeaderPreset];
       if (!Object.hasOwn(REGION_HEADER_PRESETS, spec) || !preset) {

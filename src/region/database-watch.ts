@@ -42,6 +42,7 @@ export class DatabaseSource {
   private again = false;
   private closed = false;
   private readonly settleMs: number;
+  private readonly swapListeners: ((db: GeoIpDatabase) => void)[] = [];
 
   /** Opens the file now: a missing, corrupt or unsupported database throws a GeoIpError naming it. */
   constructor(readonly file: string, private readonly options: DatabaseSourceOptions) {
@@ -53,6 +54,11 @@ export class DatabaseSource {
 
   get current(): GeoIpDatabase {
     return this.db;
+  }
+
+  /** Calls `listener` with each database swapped in, after its `database-swapped` event. */
+  onSwap(listener: (db: GeoIpDatabase) => void): void {
+    this.swapListeners.push(listener);
   }
 
   get watching(): boolean {
@@ -142,6 +148,7 @@ export class DatabaseSource {
     this.db = next;
     this.signature = signature;
     this.options.log.lifecycle("database-swapped", { ...describe(next), previous_database_type: previous.databaseType, previous_built_at: previous.buildEpoch.toISOString() });
+    for (const listener of this.swapListeners) listener(next);
     return "swapped";
   }
 

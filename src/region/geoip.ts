@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isIPv6 } from "node:net";
 import { LRUCache } from "lru-cache";
+import { join } from "node:path";
 import maxmind, { type Reader, type Response } from "maxmind";
+import { subdivisionCodeByName } from "./subdivision-names.js";
 
 /** How the records of a database are laid out, chosen from its metadata. */
 export type RecordShape = "geoip2" | "flat";
@@ -37,8 +39,13 @@ export function defaultDatabasePath(): string {
 export function shapeOf(databaseType: string): RecordShape | null {
   if (/^(GeoIP2|GeoLite2)-(City|Country|Enterprise)(\b|-|$)/i.test(databaseType)) return "geoip2";
   if (/^DBIP-(City|Country|Location)/i.test(databaseType)) return "geoip2";
-  if (/^country\b/i.test(databaseType)) return "flat";
+  if (/^(country|city)\b/i.test(databaseType)) return "flat";
   return null;
+}
+
+/** Whether a database of this type places readers in subdivisions (City editions), or in countries only. */
+export function givesSubdivisions(databaseType: string): boolean {
+  return /^((GeoIP2|GeoLite2)-(City|Enterprise)|DBIP-(City|Location)|city)\b/i.test(databaseType);
 }
 
 interface IsoPart {
@@ -52,6 +59,8 @@ interface GeoIp2Record {
 }
 interface FlatRecord {
   country_code?: unknown;
+  /** ip-location-db's city databases: the largest subdivision's English name, no code. */
+  state1?: unknown;
 }
 
 const COUNTRY_CODE = /^[A-Za-z]{2}$/;
@@ -99,6 +108,24 @@ export function explainRecord(record: GeoIp2Record): GeoIpHit {
   return { country, subdivision };
 }
 
+/**
+ * What a flat record means: `country_code`, and for city databases the subdivision named in
+ * `state1`, turned into its ISO 3166-2 code. A name filed under another country (Crimea under RU)
+ * places the reader in the country ISO 3166 gives it, as the rules name it.
+ */
+export function explainFlatRecord(record: FlatRecord): GeoIpHit | null {
+  const code = readCode(record.country_code, COUNTRY_CODE);
+  if (code === null) return null;
+  if ("malformed" in code) return { country: null, subdivision: null, note: `the database record's country code ${code.malformed} is not an ISO 3166-1 code` };
+  const name = typeof record.state1 === "string" ? record.state1.slice(0, 100) : "";
+  if (!name) return { country: code.code, subdivision: null };
+  const subdivision = subdivisionCodeByName(code.code, name);
+  if (!subdivision) return { country: code.code, subdivision: null, note: `the database names the subdivision ${JSON.stringify(name)}, which has no ISO 3166-2 code here` };
+  const country = subdivision.slice(0, 2);
+  if (country !== code.code) return { country, subdivision, note: `the database files ${JSON.stringify(name)} under ${code.code}; ISO 3166-2 lists it as ${subdivision}` };
+  return { country, subdivision };
+}
+
 /** Decoded records are shared objects while they sit in the reader's cache, so their meaning is worked out once. */
 const HITS = new WeakMap<object, GeoIpHit>();
 
@@ -112,20 +139,30 @@ export class GeoIpDatabase {
   readonly buildEpoch: Date;
   readonly ipVersion: number;
 
-  private constructor(readonly file: string, private readonly reader: Reader<Response>) {
-    const type = reader.metadata.databaseType;
+  /** The IPv6 half of a database published as two files (ip-location-db's `*-ipv4.mmdb` and `*-ipv6.mmdb`). */
+  private readonly v6: GeoIpDatabase | null;
+
+  private constructor(readonly file: string, private readonly reader: Reader<Response>, v6: GeoIpDatabase | null = null) {
+    const type = v6 ? `${reader.metadata.databaseType} + ${v6.databaseType}` : reader.metadata.databaseType;
     const shape = shapeOf(type);
     if (!shape) {
       throw new GeoIpError(file, `unsupported database type "${type}"; expected a GeoIP2/GeoLite2 City or Country database or a country_code database`);
     }
     this.shape = shape;
     this.databaseType = type;
-    this.buildEpoch = reader.metadata.buildEpoch;
-    this.ipVersion = reader.metadata.ipVersion;
+    this.v6 = v6;
+    this.buildEpoch = v6 && v6.buildEpoch < reader.metadata.buildEpoch ? v6.buildEpoch : reader.metadata.buildEpoch;
+    this.ipVersion = v6 ? 6 : reader.metadata.ipVersion;
+  }
+
+  /** Whether this database places readers in subdivisions, or in countries only. */
+  get givesSubdivisions(): boolean {
+    return givesSubdivisions(this.databaseType);
   }
 
   /** Reads and checks a database file synchronously, so a bad file fails start-up, not a request. */
   static open(file: string): GeoIpDatabase {
+    if (isFolder(file)) return GeoIpDatabase.openFolder(file);
     let buffer: Buffer;
     try {
       buffer = readFileSync(file);
@@ -133,6 +170,30 @@ export class GeoIpDatabase {
       throw new GeoIpError(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
     return GeoIpDatabase.fromBuffer(file, buffer);
+  }
+
+  /**
+   * A database package's folder: its one `.mmdb` file, or an `…ipv4.mmdb` and an `…ipv6.mmdb` file
+   * read as one database (addresses of each family looked up in their own file).
+   */
+  static openFolder(folder: string): GeoIpDatabase {
+    let names: string[];
+    try {
+      names = readdirSync(folder).filter((n) => n.endsWith(".mmdb")).sort();
+    } catch (error) {
+      throw new GeoIpError(folder, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    if (names.length === 1) return GeoIpDatabase.open(join(folder, names[0]!));
+    const v4 = names.find((n) => /ipv4\.mmdb$/i.test(n));
+    const v6 = names.find((n) => /ipv6\.mmdb$/i.test(n));
+    if (names.length !== 2 || !v4 || !v6) {
+      throw new GeoIpError(folder, names.length === 0 ? "holds no .mmdb file" : `holds ${names.join(", ")}; expected one .mmdb file, or one for IPv4 and one for IPv6`);
+    }
+    const four = GeoIpDatabase.open(join(folder, v4));
+    const six = GeoIpDatabase.open(join(folder, v6));
+    if (four.ipVersion !== 4 || six.ipVersion !== 6) throw new GeoIpError(folder, `${v4} must be an IPv4 database and ${v6} an IPv6 one`);
+    if (four.shape !== six.shape) throw new GeoIpError(folder, `${v4} (${four.databaseType}) and ${v6} (${six.databaseType}) are not the same kind of database`);
+    return new GeoIpDatabase(folder, four.reader, six);
   }
 
   /** Parses the metadata and probes the search tree, so a damaged file is refused here and never half-used. */
@@ -163,6 +224,7 @@ export class GeoIpDatabase {
    * database has no record for it. May throw on a database damaged past what `fromBuffer` probes.
    */
   lookup(address: string): GeoIpHit | null {
+    if (this.v6 && isIPv6(address)) return this.v6.lookup(address);
     // An IPv4-only tree walked with 128 bits would answer with some other address's record.
     if (this.ipVersion === 4 && isIPv6(address)) return null;
     const record = this.reader.get(address) as unknown;
@@ -171,12 +233,19 @@ export class GeoIpDatabase {
     if (known) return known;
     let hit: GeoIpHit | null;
     if (this.shape === "flat") {
-      const code = readCode((record as FlatRecord).country_code, COUNTRY_CODE);
-      hit = code === null ? null : "code" in code ? { country: code.code, subdivision: null } : { country: null, subdivision: null, note: `the database record's country code ${code.malformed} is not an ISO 3166-1 code` };
+      hit = explainFlatRecord(record as FlatRecord);
     } else {
       hit = explainRecord(record as GeoIp2Record);
     }
     if (hit) HITS.set(record, hit);
     return hit;
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

