@@ -20,11 +20,14 @@ if (!gc) throw new Error("start this process with --expose-gc");
 class CountingLog extends Writable {
   decisions = 0;
   closedEarly = 0;
+  /** Lines of responses that went out whole before the reader left (possible on a busy machine). */
+  finished = 0;
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
     for (const line of chunk.toString("utf8").split("\n")) {
       if (!line.includes('"type":"decision"')) continue;
       this.decisions++;
       if (line.includes("response closed before it finished")) this.closedEarly++;
+      else if (!line.includes('"error":')) this.finished++;
     }
     callback();
   }
@@ -144,6 +147,7 @@ async function measure(): Promise<Record<string, unknown>> {
     entered,
     decisions: log.decisions,
     closedEarly: log.closedEarly,
+    finished: log.finished,
   };
 }
 
