@@ -63,6 +63,7 @@ describe("HTML scanner: tree construction the tokenizer depends on (scripting on
   it("closes SVG for sure when an end tag may have closed it from below, before a tag that reads differently in each", () => {
     expectSafe(`<body><div><svg></div><style><!--</style>${PIXEL}-->`);
     expectSafe(`<body><div><svg></div><![CDATA[ > <!-- ]]>${PIXEL}-->`);
+    expectSafe(`<annotation-xml><svg><plaintext></annotation-xml><image src="//${TRACKER_HOST}/i.png">`);
   });
 
   it("takes only EF BB BF at the start for a byte order mark: a page starting with U+FDE6 gets the notice before that character", () => {
@@ -121,5 +122,6 @@ describe("HTML scanner: frameset documents keep their frames and get the notice"
     expect(rewrite("<title>t</title><svg></svg>hi" + FRAMES, plan).out.toString()).to.equal(`<title>t</title>${N}<svg></svg>hi${FRAMES}`);
     expect(rewrite("<title>t</title><span><img src=/i.png>", plan).out.toString()).to.equal(`<title>t</title>${N}<span><img src=/i.png>`);
     expectSafe(`<title>t</title><span><input type=hidden>${FRAMES}`);
+    expectSafe(`<html><head><title>t</title></head><noscript></noscript>${FRAMES}`);
   });
 });

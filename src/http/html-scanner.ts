@@ -465,8 +465,8 @@ export class HtmlScanner {
     let name = this.namePrefix + this.nameSlice(pos);
     this.namePrefix = "";
     if (this.nameUpper) name = name.toLowerCase();
-    // Outside foreign content the tree builder makes <image> an <img>.
-    this.imageAsImg = name === "image" && !this.tagEnd && !this.tree.foreign;
+    // Outside foreign content the tree builder makes <image> an <img> (taken as one where the tree is unsure: that is safe).
+    this.imageAsImg = name === "image" && !this.tagEnd && (!this.tree.foreign || this.tree.unsure);
     if (this.imageAsImg) name = "img";
     this.tagName = name;
     const wants = this.handler.wants(name, this.tagEnd);

@@ -83,6 +83,8 @@ export class PageRewriter implements ScanHandler {
    */
   private framesetOk = false;
   private held: PlannedNotice[] | null = null;
+  /** After </head> a <noscript> is not head content: the tree builder begins the body for it. */
+  private headClosed = false;
 
   constructor(
     private readonly plan: PagePlan,
@@ -267,7 +269,7 @@ export class PageRewriter implements ScanHandler {
       if (!this.bodyStarted) {
         // An explicit <body> sets frameset-ok to "not ok"; a body the tree builder makes for another tag does not.
         if (name === "body") this.startBody(after);
-        else if (HEAD_ELEMENTS.has(name)) {
+        else if (HEAD_ELEMENTS.has(name) && !(name === "noscript" && this.headClosed)) {
           // Head content: the body has not begun.
         } else if (tag.foreign || !this.clearsFramesetOk(tag)) hold = this.startBodyHeld("before");
         else this.startBody(before);
@@ -347,6 +349,7 @@ export class PageRewriter implements ScanHandler {
       else before.push(this.bytes(s.notice.rendered));
       s.phase = "done";
     }
+    if (name === "head") this.headClosed = true;
     if (this.headPending && (name === "head" || closesBody || name === "br")) this.takeHead(before);
     if (!this.bodyStarted && (closesBody || name === "br")) this.startBody(before);
     if (closesBody) this.endBody(before);
