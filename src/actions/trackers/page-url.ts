@@ -7,6 +7,17 @@ import type { TrackerMatcher } from "./matcher.js";
  * them a host with the base's own verdict. A URL the browser cannot parse loads nothing.
  */
 export function blocksFromPage(matcher: TrackerMatcher, url: string): string | null {
+  const verdict = blocksResolved(matcher, url);
+  if (verdict !== null || !NON_ASCII.test(url)) return verdict;
+  // Markup reaches here as Latin-1 text, one character per byte. In a UTF-8 page the browser
+  // reads those bytes as UTF-8 (a full-width "ｔ" in a host is a "t" to it), so that reading is
+  // judged too; in any other charset it can only block more, never less.
+  return blocksResolved(matcher, Buffer.from(url, "latin1").toString("utf8"));
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function blocksResolved(matcher: TrackerMatcher, url: string): string | null {
   const host = matcher.firstPartyHost;
   if (host === null) return matcher.blocks(url);
   let resolved: string;

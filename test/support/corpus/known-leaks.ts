@@ -21,7 +21,6 @@ export const KNOWN_LEAKS: readonly KnownLeak[] = [
   { vector: "service-worker-fetch", mode: "list", why: "list mode: a service worker's fetch obeys the worker script's headers; neither rewrite nor guard reach it" },
   { vector: "service-worker-import", mode: "list", why: "list mode: a service worker's importScripts obeys the worker script's headers; neither rewrite nor guard reach it" },
   { vector: "shared-worker", mode: "list", why: "list mode: a shared worker's fetch obeys the worker script's headers; neither rewrite nor guard reach it" },
-  { vector: "url-fullwidth-host", mode: "list", why: "list mode: the rewrite does not map a full-width host name as the URL parser does" },
   { vector: "worker-fetch", mode: "list", why: "list mode: a worker's fetch obeys the worker script's headers; neither rewrite nor guard reach it" },
   { vector: "worker-import-scripts", mode: "list", why: "list mode: a worker's importScripts obeys the worker script's headers; neither rewrite nor guard reach it" },
 ];
