@@ -66,6 +66,14 @@ describe("HTML scanner: tree construction the tokenizer depends on (scripting on
     expectSafe(`<annotation-xml><svg><plaintext></annotation-xml><image src="//${TRACKER_HOST}/i.png">`);
   });
 
+  it("writes the end tags it puts in with the bytes of the names they close, also bytes that are not ASCII", () => {
+    const odd = Buffer.from([0x73, 0x80, 0x76, 0x67]); // "s", a byte that is no UTF-8 on its own, "vg"
+    const page = Buffer.concat([Buffer.from("Hello<svg></frameset><"), odd, Buffer.from(" x><script>var a = 1</script>")]);
+    const out = rewrite(page, planOf([notice({ at: "body-start" })])).out;
+    const closed = Buffer.concat([Buffer.from("<"), odd, Buffer.from(" x></"), odd, Buffer.from("></svg><script>")]);
+    expect(out.includes(closed), out.toString("latin1")).to.equal(true);
+  });
+
   it("takes only EF BB BF at the start for a byte order mark: a page starting with U+FDE6 gets the notice before that character", () => {
     const plan = planOf([notice()]);
     const { out } = rewrite("\ufde6 text", plan);

@@ -310,7 +310,7 @@ export class HtmlScanner {
       // Double-escaped, a </script> does not end the script: the escape has to end first.
       this.emit(Buffer.from(`--></${this.rawName}>`));
     } else if (state >= S.Raw && state <= S.ScriptDoubleEscapeEnd) {
-      this.emit(Buffer.from(`</${this.rawName}>`));
+      this.emit(Buffer.from(`</${this.rawName}>`, "latin1"));
     } else if (state === S.AttrValueDq) {
       this.emit(Buffer.from('">'));
     } else if (state === S.AttrValueSq) {
@@ -326,7 +326,7 @@ export class HtmlScanner {
   private closeTree(): void {
     const closing = this.tree.leave() + "</template>".repeat(this.tree.templates);
     this.tree.templates = 0;
-    if (closing !== "") this.emit(Buffer.from(closing));
+    if (closing !== "") this.emit(Buffer.from(closing, "latin1"));
   }
 
   /**
@@ -563,7 +563,7 @@ export class HtmlScanner {
       this.emitStart = gt + 1;
       if (edit?.resume === "before") this.suppressed = false;
       if (edit?.release) this.releaseKept(edit.release);
-      if (leave !== "") this.emit(Buffer.from(leave));
+      if (leave !== "") this.emit(Buffer.from(leave, "latin1"));
       if (edit?.before) this.emit(edit.before);
       if (edit?.hold?.at === "before") this.keepOutput(edit.hold.bytes);
       if (edit?.holdContent && !isEnd && made === Made.RawText) {
@@ -883,7 +883,7 @@ export class HtmlScanner {
           if (this.holding) {
             if (c === LBRACKET && this.tree.cdata) {
               this.flushTo(this.holdStartInBuf);
-              this.emit(Buffer.from(this.tree.leave()));
+              this.emit(Buffer.from(this.tree.leave(), "latin1"));
             }
             this.releaseHold();
           }

@@ -142,7 +142,7 @@ export class PageRewriter implements ScanHandler {
   private bytes(n: RenderedNotice): Buffer {
     this.stats.changed = true;
     const markup = this.mode === "utf8" ? n.utf8 : n.ascii;
-    return this.tree.open ? Buffer.concat([Buffer.from(this.tree.leave()), markup]) : markup;
+    return this.tree.open ? Buffer.concat([Buffer.from(this.tree.leave(), "latin1"), markup]) : markup;
   }
 
   private takeHead(parts: Buffer[]): void {
