@@ -210,7 +210,7 @@ describe("audit --crawl, in Chromium", function () {
     await elsewhere.start();
     site = await crawlSite(elsewhere);
     result = await audit(`${site.url}/`, "--region", "RU", "--baseline", "--crawl", "4");
-    timed = await audit(`${site.url}/`, "--region", "RU", "--crawl", "5", "--max-time", "1s");
+    timed = await audit(`${site.url}/`, "--region", "RU", "--crawl", "5", "--max-time", "1s", "--json");
   });
   after(async () => {
     await elsewhere.close();
@@ -250,5 +250,10 @@ describe("audit --crawl, in Chromium", function () {
   it("stops starting pages once --max-time has passed, and says so", () => {
     expect(timed.report.pages).to.have.length(1);
     expect(timed.report.crawl.stoppedByTime).to.equal(true);
+    expect(timed.html).to.contain("time limit reached");
+  });
+
+  it("--json prints report.json", () => {
+    expect(JSON.parse(timed.out)).to.deep.equal(timed.report);
   });
 });

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { isPreviewLanguage } from "../../http/preview-context.js";
 import { DEFAULT_PREVIEW_COOKIE, parseDuration } from "../../region/preview-token.js";
-import { formatRegionCode, parseRegionCode } from "../../region/region-code.js";
+import { parseRegionArg } from "../explain.js";
 import { DEFAULT_SECRET_ENV } from "../preview-token.js";
 import { UsageError } from "../usage.js";
 
@@ -56,10 +56,14 @@ function viewports(text: string): Viewport[] {
   });
 }
 
+/** Checked as `explain --region` checks it: UK, XX-99 or UA-99 are told what to write instead. */
 function region(text: string, option: string): string {
-  const code = parseRegionCode(text);
-  if (typeof code === "string") throw new UsageError(`${option} ${code}`);
-  return formatRegionCode(code);
+  try {
+    const r = parseRegionArg(text);
+    return r.subdivision ?? r.country!;
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/^--region/, option));
+  }
 }
 
 function pageUrl(text: string): URL {
