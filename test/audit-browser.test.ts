@@ -45,19 +45,19 @@ describe("audit: the demo site, in Chromium", function () {
   before(async function () {
     requireChromium(this);
     site = await demoSite();
-    result = await audit(`${site.running.url}/`, "--region", "RU", "--lang", "ru", "--crawl", "5", "--baseline");
+    result = await audit(`${site.running.url}/`, "--region", "RU", "--region", "UA-43", "--lang", "ru", "--crawl", "5", "--baseline");
   });
   after(async () => {
     await site?.running.close();
     await site?.compliance.close();
   });
 
-  it("passes clean: exit 0, both pages found by the crawl, no leak, the notice in Russian in every viewport", () => {
+  it("passes clean: exit 0, both pages found by the crawl, no leak, the notice in Russian in every viewport, for each region", () => {
     expect(result.code, result.out + result.err).to.equal(0);
     expect(result.report.ok).to.equal(true);
     expect(result.report.pages.map((p) => new URL(p.url).pathname).sort()).to.deep.equal(["/", "/articles/harbour-bridge"]);
-    for (const p of result.report.pages) {
-      const r = reader(p);
+    for (const [p, region] of result.report.pages.flatMap((p) => [[p, "RU"], [p, "UA-43"]] as const)) {
+      const r = reader(p, region);
       expect(r.problems, p.url).to.deep.equal([]);
       expect(r.leaks).to.deep.equal([]);
       expect(r.thirdParties).to.deep.equal([]);
@@ -101,7 +101,7 @@ describe("audit: pages that leak, in Chromium", function () {
   const recorder = new Recorder();
   let site: { running: Running; compliance: GeoComplianceMiddleware };
   let result: Audit;
-  const paths = ["/gap/clean", "/gap/script", "/gap/css", "/gap/preconnect", "/gap/link-header", "/gap/navigation", "/real/ok", "/real/hidden", "/real/below", "/bare"];
+  const paths = ["/gap/clean", "/gap/script", "/gap/css", "/gap/preconnect", "/gap/link-header", "/gap/navigation", "/gap/twice", "/gap/english", "/real/ok", "/real/hidden", "/real/below", "/bare"];
 
   before(async function () {
     requireChromium(this);
@@ -163,6 +163,11 @@ describe("audit: pages that leak, in Chromium", function () {
     const below = reader(pageOf(result, "/real/below"));
     expect(below.problems).to.include("notice ru-undesirable-organization: not in the first viewport at 1280x800");
     expect(pageOf(result, "/real/hidden").failed && pageOf(result, "/real/below").failed).to.equal(true);
+  });
+
+  it("a notice shown twice fails, and so does one in another language than the reader asked for", () => {
+    expect(reader(pageOf(result, "/gap/twice")).problems).to.deep.equal(["notice ru-undesirable-organization: shown 2 times, not once"]);
+    expect(reader(pageOf(result, "/gap/english")).problems).to.deep.equal(['notice ru-undesirable-organization: in "en", expected ru']);
   });
 
   it("a page the middleware never saw fails: no decision", () => {

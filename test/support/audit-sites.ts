@@ -60,8 +60,8 @@ const NOTICE =
   '<section class="geo-compliance-notice" data-geo-compliance-notice="ru-undesirable-organization" role="region" lang="ru" style="display:block;padding:1em;background:#fff3cd;color:#000">' +
   '<strong class="geo-compliance-notice__title" style="display:block">Предупреждение для читателей в России</strong><p class="geo-compliance-notice__text">Правительство России признало это издание «нежелательной организацией».</p></section>';
 
-function page(head: string, body = ""): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gap</title>${head}</head><body>${NOTICE}<h1>An article</h1><p>The text.</p>${body}</body></html>`;
+function page(head: string, body = "", notice = NOTICE): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gap</title>${head}</head><body>${notice}<h1>An article</h1><p>The text.</p>${body}</body></html>`;
 }
 
 /**
@@ -90,6 +90,8 @@ export async function gapSite(recorder: Recorder): Promise<{ running: Running; c
     css: page('<link rel="stylesheet" href="/gap/style.css">'),
     preconnect: page(`<script>var l=document.createElement("link");l.rel="preconnect";l.href=${JSON.stringify(t("preconnect"))};document.head.appendChild(l);</script>`),
     "link-header": page(""),
+    twice: page("", NOTICE),
+    english: page("", "", NOTICE.replace('lang="ru"', 'lang="en"')),
     navigation: page(`<script>setTimeout(function(){location.href=${JSON.stringify(`${t("navigation")}/away`)}},50)</script>`),
   };
   app.get("/gap/style.css", (_req, res) => void res.type("css").send(`body{background:url(${t("css")}/bg.png)}`));

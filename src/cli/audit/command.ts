@@ -115,7 +115,8 @@ export async function runAudit(args: readonly string[], io: AuditIo): Promise<nu
     const runs: { run: PageRun; verdict: Verdict }[] = [];
     const links = new Set<string>();
     for (const reader of audience) {
-      io.progress?.(`[${index}/${total}] ${reader.baseline ? `free reader ${reader.region}` : reader.region} ${step.url.href}`);
+      const done = Math.round((20 * (index - 1)) / Math.max(total, 1));
+      io.progress?.(`[${"#".repeat(done)}${" ".repeat(20 - done)}] ${index}/${total} ${reader.baseline ? `free reader ${reader.region}` : reader.region} ${step.url.href}`);
       const run = await runPage(playwright, settings, step.url, reader);
       const verdict = judge(run, list, options.lang);
       // Links of a page the site sent elsewhere are another site's.
