@@ -101,7 +101,7 @@ describe("audit: pages that leak, in Chromium", function () {
   const recorder = new Recorder();
   let site: { running: Running; compliance: GeoComplianceMiddleware };
   let result: Audit;
-  const paths = ["/gap/clean", "/gap/script", "/gap/css", "/gap/preconnect", "/gap/link-header", "/gap/navigation", "/gap/twice", "/gap/english", "/real/ok", "/real/hidden", "/real/below", "/bare"];
+  const paths = ["/gap/clean", "/gap/script", "/gap/css", "/gap/preconnect", "/gap/link-header", "/gap/navigation", "/gap/iframe", "/gap/twice", "/gap/english", "/real/ok", "/real/hidden", "/real/below", "/bare"];
 
   before(async function () {
     requireChromium(this);
@@ -149,6 +149,12 @@ describe("audit: pages that leak, in Chromium", function () {
       expect(result.out).to.contain(`RU: leak: `).and.contain(host);
     });
   }
+
+  it("what a third party's frame loads is a leak too, named with the frame", () => {
+    const r = reader(pageOf(result, "/gap/iframe"));
+    expect(r.leaks.map((l) => l.host).sort()).to.deep.equal(["frame.tracker.example", "inner.tracker.example"]);
+    expect(r.leaks.find((l) => l.host === "inner.tracker.example")!.cause).to.match(/frame\.tracker\.example:\d+\/frame\.html/);
+  });
 
   it("the leaks reached the third party for real", () => {
     const hosts = new Set(recorder.seen.map((s) => s.host.replace(/:\d+$/, "")));

@@ -6,7 +6,7 @@ import express from "express";
 import { judge } from "../src/cli/audit/analysis.js";
 import { DEFAULT_VIEWPORTS, parseAuditArgs } from "../src/cli/audit/args.js";
 import { AuditSetupError, findChromium, loadPlaywright } from "../src/cli/audit/browser.js";
-import { Crawl, fetchRobots } from "../src/cli/audit/crawl.js";
+import { Crawl, fetchRobots, loadRobotsParser } from "../src/cli/audit/crawl.js";
 import type { PageRun } from "../src/cli/audit/page-run.js";
 import { main } from "../src/cli/main.js";
 import { isReservedHeader } from "../src/actions/headers.js";
@@ -94,12 +94,21 @@ describe("audit: what it needs, said plainly (exit 2)", () => {
     expect((thrown as Error).message).to.contain("npm install --save-dev playwright-core");
   });
 
-  it("playwright-core is an optional peer, not a dependency, and the CLI does not load it for other commands", () => {
+  it("--crawl without robots-parser: says what to install", () => {
+    const missing = Object.assign(new Error("Cannot find module 'robots-parser'"), { code: "MODULE_NOT_FOUND" });
+    expect(() => loadRobotsParser(() => {
+      throw missing;
+    })).to.throw(AuditSetupError, "npm install --save-dev robots-parser");
+  });
+
+  it("playwright-core and robots-parser are optional peers, not dependencies, and the CLI does not load them for other commands", () => {
     const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as Record<string, Record<string, unknown>>;
-    expect(pkg.dependencies).to.not.have.property("playwright-core");
-    expect(pkg.peerDependencies).to.have.property("playwright-core");
-    expect(pkg.peerDependenciesMeta?.["playwright-core"]).to.deep.equal({ optional: true });
-    const script = `import(${JSON.stringify(join(packageRoot(), "dist", "src", "cli", "main.js"))}).then(async (m) => { await m.main(["--version"], () => {}); const { createRequire } = await import("node:module"); console.log(Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes("playwright-core")).length); });`;
+    for (const name of ["playwright-core", "robots-parser"]) {
+      expect(pkg.dependencies).to.not.have.property(name);
+      expect(pkg.peerDependencies).to.have.property(name);
+      expect(pkg.peerDependenciesMeta?.[name]).to.deep.equal({ optional: true });
+    }
+    const script = `import(${JSON.stringify(join(packageRoot(), "dist", "src", "cli", "main.js"))}).then(async (m) => { await m.main(["--version"], () => {}); const { createRequire } = await import("node:module"); console.log(Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes("playwright-core") || k.includes("robots-parser")).length); });`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     expect(r.stdout.trim(), r.stderr).to.equal("0");
   });

@@ -8,7 +8,7 @@ import { diffJson, diffRules, formatDiff } from "./diff.js";
 import { databasePath, explain, formatExplanation } from "./explain.js";
 import { previewToken } from "./preview-token.js";
 import { runLogs } from "./logs.js";
-import { AuditSetupError } from "./audit/browser.js";
+import { AuditSetupError } from "./audit/setup-error.js";
 import { SideError } from "./rule-sides.js";
 import { asksForHelp, COMMAND_HELP, commandHelp, USAGE, UsageError } from "./usage.js";
 import { rulesArg, type RulesArg } from "./rules-folder.js";

@@ -50,7 +50,8 @@ for at most --max-time (15m). --baseline adds a reader no rule applies to (--bas
 and what differs. The report is DIR/report.html and DIR/report.json (--out, ./geo-compliance-audit).
 Other options: --chromium PATH (or CHROMIUM_PATH), --chromium-arg ARG, --trackers FILE (besides the
 shipped list), --preview-cookie NAME, --settle MS (1000).
-Needs playwright-core (npm install --save-dev playwright-core) and a Chromium.
+Needs playwright-core, robots-parser for --crawl (npm install --save-dev playwright-core robots-parser)
+and a Chromium.
 Exits 0 when every protected reader's page is clean, 1 when one leaks or lacks its notice, 2 when
 the audit cannot run.`,
   },

@@ -32,7 +32,9 @@ export class Recorder {
       const url = req.url ?? "";
       const type = url.endsWith(".gif") || url.endsWith(".png") ? "image/gif" : url.endsWith(".js") ? "text/javascript" : "text/html";
       res.writeHead(200, { "Content-Type": type, "Cache-Control": "no-store" });
-      res.end(type === "image/gif" ? GIF : type === "text/html" ? "<!doctype html><p>third party</p>" : "");
+      // A third party's frame that loads from yet another one.
+      const page = url === "/frame.html" ? `<!doctype html><p>widget</p><img src="http://inner.tracker.example:${this.port}/i.gif">` : "<!doctype html><p>third party</p>";
+      res.end(type === "image/gif" ? GIF : type === "text/html" ? page : "");
     });
     server.on("upgrade", (_req, socket) => socket.destroy());
     this.running = await listen(server);
@@ -91,6 +93,7 @@ export async function gapSite(recorder: Recorder): Promise<{ running: Running; c
     preconnect: page(`<script>var l=document.createElement("link");l.rel="preconnect";l.href=${JSON.stringify(t("preconnect"))};document.head.appendChild(l);</script>`),
     "link-header": page(""),
     twice: page("", NOTICE),
+    iframe: page("", `<iframe src="${t("frame")}/frame.html"></iframe>`),
     english: page("", "", NOTICE.replace('lang="ru"', 'lang="en"')),
     navigation: page(`<script>setTimeout(function(){location.href=${JSON.stringify(`${t("navigation")}/away`)}},50)</script>`),
   };

@@ -108,6 +108,10 @@ function causeOf(run: PageRun, host: string, markup: () => Set<string>): string 
     const initiator = m && stylesheets.has(m[1]!) ? `stylesheet ${m[1]} (a CSS url())` : request.initiator;
     causes.push(`${initiator}, asking for ${request.url.slice(0, 200)}`);
   }
+  if (!request) {
+    const framed = run.requests.find((r) => hostOfUrl(r.url) === host && r.frame);
+    if (framed) causes.push(`a request of the frame ${framed.frame!.slice(0, 200)}, asking for ${framed.url.slice(0, 200)}`);
+  }
   return causes.length ? causes.join("; ") : null;
 }
 

@@ -4,10 +4,9 @@ import { join } from "node:path";
 import type { BrowserContext } from "playwright-core";
 import type { Viewport } from "./args.js";
 
-/** Something the audit needs and does not have (a browser, playwright-core, the secret): exit 2, with what to do. */
-export class AuditSetupError extends Error {
-  override name = "AuditSetupError";
-}
+import { AuditSetupError, isMissingModule } from "./setup-error.js";
+
+export { AuditSetupError } from "./setup-error.js";
 
 /** Where Linux distributions and Chrome's own packages put the browser, in the order they are tried. */
 export const SYSTEM_CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable", "/snap/bin/chromium", "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome", "/Applications/Chromium.app/Contents/MacOS/Chromium"];
@@ -34,8 +33,7 @@ export async function loadPlaywright(load: () => Promise<Playwright> = () => imp
   try {
     return await load();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
+    if (isMissingModule(error)) {
       throw new AuditSetupError("the audit drives Chromium through playwright-core, which is not installed; install it beside geo-compliance: npm install --save-dev playwright-core");
     }
     throw error;

@@ -7,7 +7,7 @@ import { UsageError } from "../usage.js";
 import { differences, judge, type Verdict } from "./analysis.js";
 import { parseAuditArgs, type AuditOptions } from "./args.js";
 import { AuditSetupError, findChromium, loadPlaywright } from "./browser.js";
-import { Crawl, fetchRobots, fetchRobotsText, type RobotsRule } from "./crawl.js";
+import { Crawl, fetchRobots, fetchRobotsText, loadRobotsParser, type RobotsRule } from "./crawl.js";
 import { runPage, type PageRun, type Reader } from "./page-run.js";
 import { reportHtml } from "./report-html.js";
 import { orderPages, reportJson, viewportName, type AuditReport, type PageResult, type ReaderResult } from "./report-json.js";
@@ -90,13 +90,14 @@ export async function runAudit(args: readonly string[], io: AuditIo): Promise<nu
   const started = new Date();
   const list = trackerList(options.trackers);
   const audience = readers(options, io.env, started);
+  const robotsParser = options.crawl === null ? null : loadRobotsParser();
   const executable = findChromium(options.chromium, io.env);
   const playwright = await loadPlaywright(io.loadPlaywright);
   const settings = { browser: { executable, extraArgs: options.chromiumArgs, lang: options.lang }, viewports: options.viewports, settleMs: options.settleMs, previewCookie: options.previewCookie };
 
   const robots = new Map<string, RobotsRule>();
-  if (options.crawl !== null) {
-    for (const origin of new Set(options.urls.map((u) => u.origin))) robots.set(origin, await fetchRobots(origin, io.fetchRobotsText ?? fetchRobotsText));
+  if (robotsParser) {
+    for (const origin of new Set(options.urls.map((u) => u.origin))) robots.set(origin, await fetchRobots(origin, io.fetchRobotsText ?? fetchRobotsText, robotsParser));
   }
   const crawl = new Crawl(options.urls, options.crawl ?? options.urls.length, (origin) => robots.get(origin) ?? (() => true));
   const shotsDir = join(options.out, "screenshots");

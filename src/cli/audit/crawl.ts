@@ -1,12 +1,23 @@
 import { createRequire } from "node:module";
+import { AuditSetupError, isMissingModule } from "./setup-error.js";
 
 interface Robots {
   isAllowed(url: string, ua?: string): boolean | undefined;
 }
 
-/** robots-parser is CommonJS and its types declare an ES default export it does not have: required as it is. */
-function robotsParser(url: string, text: string): Robots {
-  return (createRequire(import.meta.url)("robots-parser") as (url: string, text: string) => Robots)(url, text);
+export type RobotsParser = (url: string, text: string) => Robots;
+
+/**
+ * robots-parser, an optional peer dependency loaded for --crawl only. It is CommonJS, and its types
+ * declare an ES default export it does not have: required as it is.
+ */
+export function loadRobotsParser(load: () => unknown = () => createRequire(import.meta.url)("robots-parser")): RobotsParser {
+  try {
+    return load() as RobotsParser;
+  } catch (error) {
+    if (isMissingModule(error)) throw new AuditSetupError("--crawl reads robots.txt with robots-parser, which is not installed; install it beside geo-compliance: npm install --save-dev robots-parser");
+    throw error;
+  }
 }
 
 /** The name the audit gives itself in robots.txt terms. */
@@ -18,7 +29,7 @@ const NOT_A_PAGE = /\.(?:pdf|zip|gz|tgz|rar|7z|dmg|exe|msi|apk|jpe?g|png|gif|web
 export type RobotsRule = (url: string) => boolean;
 
 /** Reads robots.txt for an origin; a site without one (or that cannot be read) allows everything. */
-export async function fetchRobots(origin: string, fetchText: (url: string) => Promise<string | null>): Promise<RobotsRule> {
+export async function fetchRobots(origin: string, fetchText: (url: string) => Promise<string | null>, robotsParser: RobotsParser = loadRobotsParser()): Promise<RobotsRule> {
   const url = `${origin}/robots.txt`;
   const text = await fetchText(url).catch(() => null);
   if (text === null) return () => true;

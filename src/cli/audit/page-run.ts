@@ -20,6 +20,8 @@ export interface SeenRequest {
   readonly url: string;
   readonly type: string;
   readonly initiator: string | null;
+  /** The document of the frame that made it, when not the page itself (a third party's iframe, a worker's page). */
+  readonly frame?: string;
 }
 
 export interface ViewportRun {
@@ -125,6 +127,16 @@ export async function runPage(playwright: Playwright, settings: RunSettings, url
       for (const [name, value] of Object.entries(e.response.headers)) if (name.toLowerCase() === "link") linkHeaders.push({ url: e.response.url, value: String(value) });
     });
     await cdp.send("Network.enable");
+    // DevTools on the page does not see the requests of frames in other processes (third-party
+    // iframes); the browser context does, with the frame they came from.
+    context.on("request", (r) => {
+      try {
+        const frame = r.frame();
+        if (frame !== page.mainFrame()) requests.push({ url: r.url(), type: r.resourceType(), initiator: null, frame: frame.url() });
+      } catch {
+        // a service worker's request has no frame
+      }
+    });
     let documents = 0;
     page.on("framenavigated", (frame) => {
       if (frame !== page.mainFrame()) return;
