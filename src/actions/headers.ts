@@ -28,6 +28,7 @@ const RESERVED = new Set([
   "content-type",
   "date",
   "geo-compliance-decision",
+  "geo-compliance-preview-decision",
   "host",
   "keep-alive",
   "location",

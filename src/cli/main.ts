@@ -8,6 +8,7 @@ import { diffJson, diffRules, formatDiff } from "./diff.js";
 import { databasePath, explain, formatExplanation } from "./explain.js";
 import { previewToken } from "./preview-token.js";
 import { runLogs } from "./logs.js";
+import { AuditSetupError } from "./audit/setup-error.js";
 import { SideError } from "./rule-sides.js";
 import { asksForHelp, COMMAND_HELP, commandHelp, USAGE, UsageError } from "./usage.js";
 import { rulesArg, type RulesArg } from "./rules-folder.js";
@@ -126,15 +127,37 @@ function failure(error: unknown, err: (text: string) => void, command?: string):
   return 1;
 }
 
-/** Runs any command, including `logs`, which reads its files as streams and so finishes asynchronously. */
-export async function main(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t + "\n"), err: (text: string) => void = (t) => process.stderr.write(t + "\n")): Promise<number> {
-  if (argv[0] !== "logs" || asksForHelp(argv.slice(1))) return run(argv, out, err);
+const defaultOut = (t: string): void => void process.stdout.write(t + "\n");
+
+/** The progress line, redrawn in place; only on a terminal, so CI logs and pipes get none. */
+function terminalProgress(): ((line: string) => void) | null {
+  if (!process.stderr.isTTY) return null;
+  return (line) => void process.stderr.write(`\r\x1b[K${line.slice(0, Math.max(20, (process.stderr.columns ?? 80) - 1))}`);
+}
+
+/** Runs any command, including `logs` and `audit`, which finish asynchronously. */
+export async function main(
+  argv: readonly string[],
+  out: (text: string) => void = defaultOut,
+  err: (text: string) => void = (t) => process.stderr.write(t + "\n"),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if ((command !== "logs" && command !== "audit") || asksForHelp(rest)) return run(argv, out, err);
   try {
-    return await runLogs(argv.slice(1), out, err);
+    if (command === "logs") return await runLogs(rest, out, err);
+    // Loaded here: the audit's modules, and playwright-core behind them, are for this command only.
+    const { runAudit } = await import("./audit/command.js");
+    return await runAudit(rest, { out, err, env, progress: out === defaultOut ? terminalProgress() : null, version: version() });
   } catch (error) {
-    return failure(error, err, "logs");
+    if (error instanceof AuditSetupError) {
+      err(`geo-compliance audit: ${error.message}`);
+      return 2;
+    }
+    return failure(error, err, command);
   }
 }
+
 
 // Run only when executed as the `geo-compliance` command, not when imported by tests.
 if (process.argv[1] && /(?:^|[\\/])(main\.js|geo-compliance)$/.test(process.argv[1])) {

@@ -37,6 +37,24 @@ Exits 0 when no reader is affected, 1 when some are, and 2 when a side cannot be
 variable --secret-env names), never from the command line; --ttl is 90s, 15m, 1h (the default)
 or 7d, at most 30d.`,
   },
+  audit: {
+    usage: "geo-compliance audit URL... --region CC[-SUB]... [--lang L] [--crawl N] [--viewport 390x844,1280x800] [--out DIR] [--json] [--baseline [--baseline-region CC]]",
+    help: `Opens the site's pages in Chromium as a reader in each --region would, and shows what that reader
+got: every third party the browser contacted (connections, preconnects, DNS prefetches, WebSockets,
+navigations) with what caused it, whether the notice is there once, visible in the first viewport
+and in the expected language, the decision id and rules revision, and screenshots per viewport.
+The site's own middleware decides: a preview token is minted for each region from the secret in
+GEO_COMPLIANCE_PREVIEW_SECRET (or the variable --secret-env names), and sent to the pages' host only.
+--crawl N follows same-site links breadth-first up to N pages, as robots.txt allows, one at a time,
+for at most --max-time (15m). --baseline adds a reader no rule applies to (--baseline-region, AQ)
+and what differs. The report is DIR/report.html and DIR/report.json (--out, ./geo-compliance-audit).
+Other options: --chromium PATH (or CHROMIUM_PATH), --chromium-arg ARG, --trackers FILE (besides the
+shipped list), --preview-cookie NAME, --settle MS (1000).
+Needs playwright-core, robots-parser for --crawl (npm install --save-dev playwright-core robots-parser)
+and a Chromium.
+Exits 0 when every protected reader's page is clean, 1 when one leaks or lacks its notice, 2 when
+the audit cannot run.`,
+  },
   logs: {
     usage: `geo-compliance logs summary FILE... [--json]
   geo-compliance logs find FILE... (--decision ID | --rule ID | --region CC[-SUB]) [--since TIME] [--until TIME] [--json]`,

@@ -11,6 +11,7 @@ import { BodyRewriting } from "./body-rewrite.js";
 import { newOutcome, type RewriteOutcome } from "./body-rewriter.js";
 import { ResponseTap, type BytesOut } from "./intercept.js";
 import type { PreviewContext } from "./preview-context.js";
+import { formatPreviewDecision, PREVIEW_DECISION_HEADER } from "./preview-decision.js";
 import { ResponseActions } from "./response-actions.js";
 
 export const DECISION_HEADER = "Geo-Compliance-Decision";
@@ -124,6 +125,8 @@ export function createHandler(parts: MiddlewareParts) {
     const decision = decideFor(region, { method, path, acceptLanguage, gpc: req.headers["sec-gpc"] === "1" }, ruleset, now);
     const id = randomUUID();
     res.setHeader(DECISION_HEADER, id);
+    // Only a valid preview token places a reader with source "preview": the audit checks the page against this.
+    if (region.source === "preview") res.setHeader(PREVIEW_DECISION_HEADER, formatPreviewDecision(decision));
     if (annotate) {
       try {
         annotate(id, region, decision);

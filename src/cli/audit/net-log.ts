@@ -39,6 +39,13 @@ export interface Contact {
   readonly target: string;
   /** For a DNS resolution: whether the browser asked on speculation (dns-prefetch, preconnect, link hover). */
   readonly speculative?: boolean;
+  /**
+   * For a URL request: the origin that asked for it (`initiator`, "not an origin" for what the
+   * browser itself starts: navigations it was told to make, its own update and sign-in traffic) and
+   * Chromium's request type ("main frame", "subframe", "other").
+   */
+  readonly initiator?: string;
+  readonly requestType?: string;
   readonly event: string;
   /** This event's source id first, then the sources that it was started for, as far as the log says. */
   readonly chain: readonly number[];
@@ -190,8 +197,11 @@ function contactOf(log: NetLog, e: NetLogEvent): Contact | null {
   const where = locate(text);
   if (!where) return null;
   const target = kind === "request" || kind === "websocket" ? text : `${where.scheme}://${where.host.includes(":") ? `[${where.host}]` : where.host}${where.port !== null ? `:${where.port}` : ""}`;
-  const contact: Contact = { kind, host: where.host, port: where.port, target, event: e.type, chain: chainOf(log, e.sourceId) };
-  return speculative === undefined ? contact : { ...contact, speculative };
+  let contact: Contact = { kind, host: where.host, port: where.port, target, event: e.type, chain: chainOf(log, e.sourceId) };
+  if (speculative !== undefined) contact = { ...contact, speculative };
+  if (e.type === "URL_REQUEST_START_JOB" && typeof p.initiator === "string") contact = { ...contact, initiator: p.initiator };
+  if (e.type === "URL_REQUEST_START_JOB" && typeof p.request_type === "string") contact = { ...contact, requestType: p.request_type };
+  return contact;
 }
 
 /**
