@@ -163,6 +163,7 @@ export { DECISION_HEADER };
 export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult, PreviewRouter };
 export type { DecisionLogOptions, DecisionLogStatus, DecisionRecord, DecisionSink, ResponseOutcome, ClientMode, RotateOptions } from "./log/decision-log.js";
 export type { TrackerListSource } from "./options.js";
+export type { PinoLike } from "./log/logger-output.js";
 export type { RewriteOutcome } from "./http/body-rewriter.js";
 export type { Region, RegionSource } from "./region/types.js";
 export type { CoverageWarning } from "./region/subdivision-coverage.js";
