@@ -111,6 +111,7 @@ export function buildContainer(options: ResolvedOptions): DependencyContainer {
         metrics: dc.resolve<DecisionMetrics>(TOKENS.metrics),
         clock: options.clock,
         handleSignals: options.handleSignals,
+        logger: options.logger,
       }),
     ),
   });

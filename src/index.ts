@@ -3,7 +3,7 @@ import { buildContainer, TOKENS } from "./container.js";
 import { createHandler, DECISION_HEADER, type GeoComplianceLocals, type Next } from "./http/middleware.js";
 import { CacheSafety } from "./actions/cache.js";
 import { readPreviewContext } from "./http/preview-context.js";
-import { createPreviewRouter, type PreviewRouter } from "./http/preview-router.js";
+import type { PreviewRouter, PreviewRouterParts } from "./http/preview-router.js";
 import type { DecisionLogStatus, DecisionSink } from "./log/decision-log.js";
 import type { DecisionMetrics } from "./log/metrics.js";
 import type { Registry } from "prom-client";
@@ -115,7 +115,7 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
   };
   const middleware = Object.assign(serve, {
     ready: Promise.resolve(),
-    previewRouter: createPreviewRouter({ settings: resolved.preview, ruleset: () => rules.current, clock: resolved.clock }),
+    previewRouter: lazyPreviewRouter({ settings: resolved.preview, ruleset: () => rules.current, clock: resolved.clock }),
     metricsHandler: metrics.handler,
     metrics: metrics.registry,
     reload(): ReloadResult {
@@ -151,6 +151,26 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
   return middleware;
 }
 
+/**
+ * The preview router, loaded at its first request: its pages and the rule impact code behind them
+ * are a tool for the legal team, which most requests never reach and a site without a preview
+ * secret never uses (it then passes every request on).
+ */
+function lazyPreviewRouter(parts: PreviewRouterParts): PreviewRouter {
+  let router: Promise<PreviewRouter> | null = null;
+  return (req, res, next) => {
+    router ??= import("./http/preview-router.js").then((m) => m.createPreviewRouter(parts));
+    router.then(
+      (route) => route(req, res, next),
+      (error: unknown) => {
+        if (next) return next(error);
+        res.statusCode = 500;
+        res.end();
+      },
+    );
+  };
+}
+
 /** The answer to a request that comes after close(): nothing would log its decision. */
 function refuseClosed(res: ServerResponse): void {
   if (res.headersSent) return void res.end();
@@ -163,6 +183,7 @@ export { DECISION_HEADER };
 export type { GeoComplianceOptions, GeoComplianceLocals, ReloadResult, PreviewRouter };
 export type { DecisionLogOptions, DecisionLogStatus, DecisionRecord, DecisionSink, ResponseOutcome, ClientMode, RotateOptions } from "./log/decision-log.js";
 export type { TrackerListSource } from "./options.js";
+export type { PinoLike } from "./log/logger-output.js";
 export type { RewriteOutcome } from "./http/body-rewriter.js";
 export type { Region, RegionSource } from "./region/types.js";
 export type { CoverageWarning } from "./region/subdivision-coverage.js";

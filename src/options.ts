@@ -3,6 +3,7 @@ import type { Registry } from "prom-client";
 import type { TrustProxy } from "./region/client-address.js";
 import { existsSync } from "node:fs";
 import { checkDecisionLogOptions, type DecisionLogOptions } from "./log/options.js";
+import { checkLogger, type PinoLike } from "./log/logger-output.js";
 import { resolveRegionOptions, type RegionOptions, type ResolvedRegionOptions } from "./region/options.js";
 import { isTrackerCategory, TRACKER_CATEGORIES, type TrackerCategory } from "./actions/trackers/list.js";
 
@@ -27,6 +28,12 @@ export interface GeoComplianceOptions {
   preview?: RegionOptions["preview"];
   /** Where decision lines go, or false for none. Default: stdout. */
   decisionLog?: DecisionLogOptions | false;
+  /**
+   * The app's pino logger, or a child of it: decision lines and lifecycle events are written through
+   * it (with its bindings, time format and destination) instead of to `decisionLog.destination`.
+   * `decisionLog`'s other settings still apply. Its level must let `info` through.
+   */
+  logger?: PinoLike;
   /** A name for this process in the decision log. Default: host name and pid. */
   instance?: string;
   /** The clock the decision uses; tests and previews replace it. */
@@ -62,6 +69,7 @@ export interface ResolvedOptions extends ResolvedRegionOptions {
   readonly rules: readonly string[];
   readonly trustProxy: TrustProxy | undefined;
   readonly decisionLog: DecisionLogOptions | false;
+  readonly logger: PinoLike | undefined;
   readonly instance: string | undefined;
   readonly clock: () => Date;
   readonly watch: boolean;
@@ -73,7 +81,7 @@ export interface ResolvedOptions extends ResolvedRegionOptions {
   readonly metricsRegistry: Registry | undefined;
 }
 
-const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "instance", "clock", "watch", "trackerLists", "rewriteCache", "skip", "handleSignals", "metrics"]);
+const KNOWN = new Set(["rules", "geoip", "trustProxy", "regionHeaders", "networks", "preview", "decisionLog", "logger", "instance", "clock", "watch", "trackerLists", "rewriteCache", "skip", "handleSignals", "metrics"]);
 
 export const DEFAULT_REWRITE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -105,9 +113,16 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
   } catch (error) {
     throw new OptionsError((error as Error).message);
   }
-  const decisionLog = checkDecisionLogOptions(options.decisionLog, (message) => {
+  const fail = (message: string): never => {
     throw new OptionsError(message);
-  });
+  };
+  const decisionLog = checkDecisionLogOptions(options.decisionLog, fail);
+  const logger = checkLogger(options.logger, fail);
+  if (logger && decisionLog) {
+    for (const key of ["destination", "rotate"] as const) {
+      if (decisionLog[key] !== undefined) fail(`logger and decisionLog.${key} both say where the lines go; give one (decisionLog's other settings apply to the logger's lines)`);
+    }
+  }
   if (options.instance !== undefined && (typeof options.instance !== "string" || options.instance.length === 0)) {
     throw new OptionsError("instance must be a non-empty string");
   }
@@ -165,6 +180,7 @@ export function resolveOptions(input: GeoComplianceOptions | undefined): Resolve
     ...region,
     trustProxy: options.trustProxy,
     decisionLog,
+    logger,
     instance: options.instance,
     clock: options.clock ?? (() => new Date()),
     watch: options.watch ?? true,

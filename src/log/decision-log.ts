@@ -1,8 +1,10 @@
-import pino, { type Logger } from "pino";
+import { createRequire } from "node:module";
+import type { Logger } from "pino";
+import { LoggerOutput, type PinoLike } from "./logger-output.js";
 import type { DecisionMetrics } from "./metrics.js";
 import type { DecisionLogOptions } from "./options.js";
 import { LineOutput, type OutputCounts } from "./output.js";
-import { decisionJsonFields, type DecisionRecord, type LineSettings } from "./record.js";
+import { decisionJsonFields, decisionLine, type DecisionRecord, type LineSettings } from "./record.js";
 import { unwatchSignals, watchSignals, type Flushable } from "./signals.js";
 
 export type { DecisionLogDestination, DecisionLogOptions, ClientMode, RotateOptions } from "./options.js";
@@ -41,10 +43,17 @@ export interface DecisionLogEdges {
   readonly random?: () => number;
   /** Flush on exit and close on SIGTERM by itself (`handleSignals: true`); otherwise the app calls close(). */
   readonly handleSignals?: boolean;
+  /** The app's pino logger (the `logger` option): lines go through it instead of a destination of the log's own. */
+  readonly logger?: PinoLike | undefined;
 }
 
 /** How long `close()` waits for responses still in flight before closing the log anyway. */
 const CLOSE_GRACE_MS = 5000;
+
+/** pino, loaded when the log opens a destination of its own: with the log off or the app's logger it is not needed. */
+function loadPino(): typeof import("pino").default {
+  return createRequire(import.meta.url)("pino") as typeof import("pino").default;
+}
 
 /** Events that mean something was refused are written at level `warn`. */
 function levelOf(event: string): "info" | "warn" {
@@ -77,6 +86,8 @@ function lifecycleFields(fields: Record<string, unknown>): Record<string, unknow
 export class DecisionLog implements DecisionSink, Flushable {
   private readonly logger: Logger | null;
   private readonly output: LineOutput | null;
+  /** Lines through the app's logger (`logger` option), in place of `output` and `logger`. */
+  private readonly appLog: LoggerOutput | null = null;
   private readonly settings: LineSettings;
   private readonly sampleRate: number;
   private sampledOut = 0;
@@ -112,9 +123,16 @@ export class DecisionLog implements DecisionSink, Flushable {
       this.logger = null;
       return;
     }
+    if (edges.logger) {
+      this.output = null;
+      this.logger = null;
+      this.appLog = new LoggerOutput(edges.logger, edges.instance === undefined ? {} : { instance: edges.instance });
+      if (edges.handleSignals === true) watchSignals(this);
+      return;
+    }
     const output = new LineOutput(options);
     this.output = output;
-    this.logger = pino(
+    this.logger = loadPino()(
       {
         base: { instance: edges.instance },
         // pino's numeric levels (30 info, 40 warn): a label formatter would cost more than the rest of the line.
@@ -127,7 +145,12 @@ export class DecisionLog implements DecisionSink, Flushable {
   }
 
   get countsBytes(): boolean {
-    return this.output !== null;
+    return this.output !== null || this.appLog !== null;
+  }
+
+  /** Where lines go, whichever kind it is. */
+  private get sink(): LineOutput | LoggerOutput | null {
+    return this.output ?? this.appLog;
   }
 
   begin(): void {
@@ -136,7 +159,7 @@ export class DecisionLog implements DecisionSink, Flushable {
 
   write(record: DecisionRecord): void {
     if (this.inflight > 0) this.inflight--;
-    if (!this.metrics && !this.output) return;
+    if (!this.metrics && !this.sink) return;
     this.queued.push(record);
     this.queuedAt.push(this.clock());
     if (!this.drainScheduled) {
@@ -175,7 +198,7 @@ export class DecisionLog implements DecisionSink, Flushable {
         }
       }
     }
-    if (!this.output) return;
+    if (!this.sink) return;
     let rate: number | undefined;
     if (record.decision.matched.length === 0 && this.sampleRate < 1) {
       if (this.random() >= this.sampleRate) {
@@ -184,6 +207,16 @@ export class DecisionLog implements DecisionSink, Flushable {
       }
       rate = this.sampleRate;
     }
+    if (this.appLog) {
+      // The same fields as a line of the log's own; the logger adds its time, level and bindings.
+      try {
+        this.appLog.write("info", decisionLine(record, this.settings, rate));
+      } catch (error) {
+        this.appLog.lose(`a decision line could not be written: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return;
+    }
+    if (!this.output) return;
     try {
       // The line pino writes for logger.info(decisionLine(…)) (level, time, instance, then the
       // fields), made here: it is the one thing logged per request, and pino's field-by-field
@@ -208,17 +241,19 @@ export class DecisionLog implements DecisionSink, Flushable {
     // Decisions that finished before the event come before it in the stream.
     this.drain();
     if ((event === "start" || event === "rules-loaded") && typeof fields.revision === "string") this.metrics?.setRevision(fields.revision);
-    this.logger?.[levelOf(event)]({ type: "lifecycle", event, ...lifecycleFields(fields) });
+    const line = { type: "lifecycle", event, ...lifecycleFields(fields) };
+    if (this.appLog) this.appLog.write(levelOf(event), line);
+    else this.logger?.[levelOf(event)](line);
   }
 
   flush(): Promise<void> {
     this.drain();
-    return this.output?.flush() ?? Promise.resolve();
+    return this.sink?.flush() ?? Promise.resolve();
   }
 
   flushSync(): void {
     this.drain();
-    this.output?.flushSync();
+    this.sink?.flushSync();
   }
 
   close(fields: Record<string, unknown> = {}, graceMs = CLOSE_GRACE_MS): Promise<void> {
@@ -230,7 +265,7 @@ export class DecisionLog implements DecisionSink, Flushable {
           while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
         }
         this.lifecycle("stop", fields);
-        await this.output?.close();
+        await this.sink?.close();
       })();
     }
     return this.closing;
@@ -242,7 +277,7 @@ export class DecisionLog implements DecisionSink, Flushable {
 
   status(): DecisionLogStatus {
     this.drain();
-    const counts = this.output?.counts() ?? { destination: "none", written: 0, failed: 0, pending: 0, lastError: null, lastErrorAt: null };
-    return { enabled: this.output !== null, sampledOut: this.sampledOut, ...counts };
+    const counts = this.sink?.counts() ?? { destination: "none", written: 0, failed: 0, pending: 0, lastError: null, lastErrorAt: null };
+    return { enabled: this.sink !== null, sampledOut: this.sampledOut, ...counts };
   }
 }

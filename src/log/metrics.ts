@@ -1,8 +1,32 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { createRequire } from "node:module";
+import type * as PromClient from "prom-client";
+import type { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { outcomeOf } from "./record.js";
 import type { DecisionRecord } from "./record.js";
 import type { OutputCounts } from "./output.js";
+
+/**
+ * The four classes used here, from their own files: prom-client's index also loads its default
+ * metrics, push gateway and cluster aggregator, and with them @opentelemetry/api (some fifty files
+ * at import, for exemplars this package does not use). They are the same classes the index exports,
+ * so an app's `new Registry()` is one. A prom-client laid out otherwise gets its index.
+ */
+function promClient(): Pick<typeof PromClient, "Counter" | "Gauge" | "Histogram" | "Registry"> {
+  const require = createRequire(import.meta.url);
+  try {
+    return {
+      Counter: require("prom-client/lib/counter") as typeof PromClient.Counter,
+      Gauge: require("prom-client/lib/gauge") as typeof PromClient.Gauge,
+      Histogram: require("prom-client/lib/histogram") as typeof PromClient.Histogram,
+      Registry: require("prom-client/lib/registry") as typeof PromClient.Registry,
+    };
+  } catch {
+    return require("prom-client") as typeof PromClient;
+  }
+}
+
+const prom = promClient();
 
 /** Seconds; the middleware's own work is tens of microseconds, a slow region lookup a few milliseconds. */
 const DURATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
@@ -35,15 +59,15 @@ export class DecisionMetrics {
 
   /** `registry`: the app's own, to register in instead (one middleware instance per registry). */
   constructor(registry?: Registry) {
-    this.registry = registry ?? new Registry();
+    this.registry = registry ?? new prom.Registry();
     const registers = [this.registry];
     const collect = (): void => this.pending();
-    this.decisions = new Counter({ name: "geo_compliance_decisions_total", help: "Decisions, by where the region came from and what happened to the response", labelNames: ["region_source", "outcome"], registers, collect });
-    this.rules = new Counter({ name: "geo_compliance_rule_decisions_total", help: "Decisions in which each rule applied", labelNames: ["rule"], registers, collect });
-    this.actions = new Counter({ name: "geo_compliance_actions_total", help: "Actions decided, by kind", labelNames: ["action"], registers, collect });
-    this.duration = new Histogram({ name: "geo_compliance_middleware_duration_seconds", help: "Time spent in the middleware for one request", buckets: DURATION_BUCKETS, registers, collect });
-    this.ruleset = new Gauge({ name: "geo_compliance_ruleset_info", help: "The rule set revision in force (value 1)", labelNames: ["revision"], registers, collect });
-    const lines: Counter<"result"> = new Counter({
+    this.decisions = new prom.Counter({ name: "geo_compliance_decisions_total", help: "Decisions, by where the region came from and what happened to the response", labelNames: ["region_source", "outcome"], registers, collect });
+    this.rules = new prom.Counter({ name: "geo_compliance_rule_decisions_total", help: "Decisions in which each rule applied", labelNames: ["rule"], registers, collect });
+    this.actions = new prom.Counter({ name: "geo_compliance_actions_total", help: "Actions decided, by kind", labelNames: ["action"], registers, collect });
+    this.duration = new prom.Histogram({ name: "geo_compliance_middleware_duration_seconds", help: "Time spent in the middleware for one request", buckets: DURATION_BUCKETS, registers, collect });
+    this.ruleset = new prom.Gauge({ name: "geo_compliance_ruleset_info", help: "The rule set revision in force (value 1)", labelNames: ["revision"], registers, collect });
+    const lines: Counter<"result"> = new prom.Counter({
       name: "geo_compliance_log_lines_total",
       help: "Decision log lines written, failed (lost) or left out by sampling",
       labelNames: ["result"],

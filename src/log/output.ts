@@ -51,7 +51,7 @@ export interface OutputCounts {
   readonly lastErrorAt: Date | null;
 }
 
-function isSonicBoom(t: Target): boolean {
+export function isSonicBoom(t: object): boolean {
   return (t as { constructor?: { name?: string } }).constructor?.name === "SonicBoom";
 }
 
@@ -70,7 +70,7 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
  * Resolves once `done()` holds or `ms` have passed, checking every few milliseconds. The timers are
  * not unref'd: a script that awaits close() must stay alive until the lines are out.
  */
-function until(done: () => boolean, ms: number): Promise<void> {
+export function until(done: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   return new Promise<void>((resolve) => {
     const check = (): void => {

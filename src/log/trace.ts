@@ -22,11 +22,27 @@ function loadOtel(): OtelApi | null {
   }
 }
 
-/** Annotates the active span with the region, the rules that applied, the revision and the decision id; null without OpenTelemetry. */
-export function spanAnnotator(api: OtelApi | null = loadOtel()): SpanAnnotator | null {
+/**
+ * Where @opentelemetry/api 1.x keeps what the app registered (its context manager among them).
+ * Until something is there, no span can be active, so the package need not even be loaded.
+ */
+const OTEL_GLOBAL = Symbol.for("opentelemetry.js.api.1");
+
+/**
+ * Annotates the active span with the region, the rules that applied, the revision and the decision
+ * id. `api` given: that one, null for none. Left out: @opentelemetry/api, loaded at the first
+ * request after the app has registered its tracing (nothing without the package).
+ */
+export function spanAnnotator(api?: OtelApi | null): SpanAnnotator | null {
   if (api === null) return null;
+  let otel: OtelApi | null | undefined = api;
   return (id, region, decision) => {
-    const span = api.trace.getActiveSpan();
+    if (otel === undefined) {
+      if ((globalThis as Record<symbol, unknown>)[OTEL_GLOBAL] === undefined) return;
+      otel = loadOtel();
+    }
+    if (otel === null) return;
+    const span = otel.trace.getActiveSpan();
     if (!span) return;
     span.setAttributes({
       "geo_compliance.decision_id": id,

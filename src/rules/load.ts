@@ -1,15 +1,14 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { isAlias, isMap, isPair, isScalar, Lexer, LineCounter, parseDocument, visit } from "yaml";
-import { shippedRulesDir } from "../package-root.js";
 import { checkFile, type Reporter } from "./check.js";
 import { findConflicts } from "./conflicts.js";
 import { byPosition, RuleLoadError, type RuleProblem } from "./errors.js";
 import { pathOf, propertyNameMessage, schemaMessage } from "./messages.js";
 import { offsetOf } from "./dates.js";
 import { ancestors, BUILTIN_GROUPS, countryOf, isSubdivisionCode } from "./regions.js";
+import { readRulesSchema, rulesValidator } from "./schema-validator.js";
 import { YamlFile, type YamlPath } from "./source.js";
 import { didYouMean, listWords } from "./suggest.js";
 import type { RuleFileSpec, RuleSpec, RuleTestSpec, SourcePosition } from "./types.js";
@@ -23,16 +22,10 @@ export const MAX_ALIASES = 50;
 /** Nesting a file may reach; rules need about ten levels, and the YAML parser recurses. */
 export const MAX_DEPTH = 64;
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 let validator: ValidateFunction<RuleFileSpec> | undefined;
 
 function schemaValidator(): ValidateFunction<RuleFileSpec> {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(join(shippedRulesDir(), "schema.json"), "utf8")) as object;
-    const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false, verbose: true });
-    addFormats(ajv);
-    validator = ajv.compile<RuleFileSpec>(schema);
-  }
+  validator ??= rulesValidator(readRulesSchema()).validate;
   return validator;
 }
 
