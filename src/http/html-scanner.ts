@@ -39,6 +39,108 @@ function isAlpha(c: number): boolean {
   return l >= 0x61 && l <= 0x7a;
 }
 
+/** Whether the attribute name at buf[start, start + length) is one of the (lower-case) needles, ASCII case-insensitively. */
+function isNeedleAt(buf: Buffer, start: number, length: number, needles: readonly string[]): boolean {
+  next: for (const needle of needles) {
+    if (length !== needle.length) continue;
+    for (let i = 0; i < length; i++) if ((buf[start + i]! | 0x20) !== needle.charCodeAt(i)) continue next;
+    return true;
+  }
+  return false;
+}
+
+/** Where `skipAttributes` leaves what it found: whether the tag ends in "/>", and whether it has a needle attribute. */
+interface Skipped {
+  selfClosing: boolean;
+  needleFound: boolean;
+}
+
+/**
+ * The attribute states of the tokenizer (before attribute name to self-closing start tag), run over
+ * one chunk without keeping the attributes: for a tag that is not assembled, or only if it has one
+ * of `needles`. Starts at `pos` in `state` (BeforeAttrName or SelfClosing) and returns the index of
+ * the '>' that ends the tag, or -1 when the tag goes on past the chunk (the caller then reads it
+ * again with the full state machine, which gives the same answer). Stops early, returning -2,
+ * once a needle is found: such a tag is assembled after all.
+ */
+function skipAttributes(buf: Buffer, pos: number, state: S, needles: readonly string[] | null, out: Skipped): number {
+  const len = buf.length;
+  let nameStart = 0;
+  out.selfClosing = false;
+  while (pos < len) {
+    const c = buf[pos]!;
+    switch (state) {
+      case S.BeforeAttrName:
+        if (isWs(c)) pos++;
+        else if (c === SLASH || c === GT) state = S.AfterAttrName;
+        else {
+          nameStart = pos++;
+          state = S.AttrName;
+        }
+        break;
+      case S.AttrName:
+        if (isWs(c) || c === SLASH || c === GT || c === EQ) {
+          if (needles !== null && isNeedleAt(buf, nameStart, pos - nameStart, needles)) {
+            out.needleFound = true;
+            return -2;
+          }
+          if (c === EQ) {
+            pos++;
+            state = S.BeforeAttrValue;
+          } else state = S.AfterAttrName;
+        } else pos++;
+        break;
+      case S.AfterAttrName:
+        if (isWs(c)) pos++;
+        else if (c === SLASH) {
+          pos++;
+          state = S.SelfClosing;
+        } else if (c === EQ) {
+          pos++;
+          state = S.BeforeAttrValue;
+        } else if (c === GT) return pos;
+        else {
+          nameStart = pos++;
+          state = S.AttrName;
+        }
+        break;
+      case S.BeforeAttrValue:
+        if (isWs(c)) pos++;
+        else if (c === DQ || c === SQ) {
+          const q = buf.indexOf(c, pos + 1);
+          if (q === -1) return -1;
+          pos = q + 1;
+          state = S.AfterAttrValueQuoted;
+        } else if (c === GT) return pos;
+        else state = S.AttrValueUnq;
+        break;
+      case S.AttrValueUnq:
+        if (c === GT) return pos;
+        pos++;
+        if (isWs(c)) state = S.BeforeAttrName;
+        break;
+      case S.AfterAttrValueQuoted:
+        if (isWs(c)) {
+          pos++;
+          state = S.BeforeAttrName;
+        } else if (c === SLASH) {
+          pos++;
+          state = S.SelfClosing;
+        } else if (c === GT) return pos;
+        else state = S.BeforeAttrName;
+        break;
+      case S.SelfClosing:
+        if (c === GT) {
+          out.selfClosing = true;
+          return pos;
+        }
+        state = S.BeforeAttrName;
+        break;
+    }
+  }
+  return -1;
+}
+
 
 const enum S {
   Data,
@@ -138,9 +240,10 @@ export interface TagEdit {
 export interface ScanHandler {
   /**
    * Whether tags with this lower-case name are assembled and reported. Called once per tag.
-   * A string means: only if the tag has an attribute of that (lower-case) name.
+   * A string (or a list of them) means: only if the tag has an attribute of that (lower-case) name
+   * (of one of those names).
    */
-  wants(name: string, end: boolean): boolean | string;
+  wants(name: string, end: boolean): boolean | string | readonly string[];
   startTag(tag: ScannedTag): TagEdit | undefined;
   endTag(tag: ScannedTag): TagEdit | undefined;
   /** The content of a script held with `holdContent`: returns bytes to put in place of its start tag, if any. */
@@ -205,8 +308,10 @@ export class HtmlScanner {
   private nameStartInBuf = 0;
   private nameUpper = false;
   private wanted = false;
-  private needle: string | null = null;
+  /** The start tag is reported only if it has an attribute of one of these names (lower case). */
+  private needles: readonly string[] | null = null;
   private needleFound = false;
+  private readonly skipped: Skipped = { selfClosing: false, needleFound: false };
   private selfClosing = false;
   private attrs: MutableAttr[] = [];
   private attr: MutableAttr | null = null;
@@ -472,24 +577,21 @@ export class HtmlScanner {
     const wants = this.handler.wants(name, this.tagEnd);
     this.reported = wants !== false;
     this.wanted = this.reported;
-    this.needle = typeof wants === "string" ? wants : null;
+    this.needles = typeof wants === "string" ? [wants] : typeof wants === "object" ? wants : null;
     this.needleFound = false;
     if (!this.tagEnd && (this.tree.needsAttributes(name) || (this.tree.unsure && this.tree.readsDifferently(name)))) {
       // The tree needs its attributes (<font color>, <annotation-xml encoding>): assembled, reported only if asked for.
       this.wanted = true;
-      this.needle = null;
+      this.needles = null;
     }
     if (!this.wanted) this.releaseHold();
   }
 
-  /** Whether an attribute's name is the needle; a name split across chunks counts, to be safe. */
+  /** Whether an attribute's name is one of the needles; a name split across chunks counts, to be safe. */
   private isNeedle(a: MutableAttr): boolean {
-    const needle = this.needle!;
-    if (a.nameEnd - a.nameStart !== needle.length) return false;
     const start = a.nameStart - this.base;
     if (start < 0) return true;
-    for (let i = 0; i < needle.length; i++) if ((this.buf[start + i]! | 0x20) !== needle.charCodeAt(i)) return false;
-    return true;
+    return isNeedleAt(this.buf, start, a.nameEnd - a.nameStart, this.needles!);
   }
 
   private startAttr(pos: number): void {
@@ -506,7 +608,7 @@ export class HtmlScanner {
     let edit: TagEdit | undefined;
     let tag: ScannedTag | null = null;
     let tagBytes: Buffer | null = null;
-    if (this.wanted && this.needle !== null && !this.needleFound) {
+    if (this.wanted && this.needles !== null && !this.needleFound) {
       // Wanted only with an attribute it does not have: it goes out as it came.
       this.wanted = false;
       this.releaseHold();
@@ -736,6 +838,21 @@ export class HtmlScanner {
           }
           if (pos === len) break;
           this.finishName(pos);
+          if (c !== GT && (!this.wanted || this.needles !== null)) {
+            // Not assembled (or only with a needle): the attributes are read without being kept.
+            const gt = skipAttributes(buf, pos + 1, c === SLASH ? S.SelfClosing : S.BeforeAttrName, this.wanted && !this.tagEnd ? this.needles : null, this.skipped);
+            if (gt >= 0) {
+              if (this.wanted) {
+                this.wanted = false;
+                this.releaseHold();
+              }
+              this.selfClosing = this.skipped.selfClosing;
+              state = this.completeTag(gt);
+              pos = gt + 1;
+              break;
+            }
+            // The tag goes on past the chunk, or has a needle: read again below, attributes kept.
+          }
           if (c === GT) {
             state = this.completeTag(pos);
             pos++;
@@ -771,7 +888,7 @@ export class HtmlScanner {
           if (pos === len) break;
           if (this.attr) {
             this.attr.nameEnd = this.base + pos;
-            if (this.needle !== null && !this.needleFound) this.needleFound = this.isNeedle(this.attr);
+            if (this.needles !== null && !this.needleFound) this.needleFound = this.isNeedle(this.attr);
           }
           if (buf[pos] === EQ) {
             pos++;

@@ -45,6 +45,11 @@ const URL_ATTRS: Readonly<Record<string, readonly string[]>> = {
   area: ["ping"],
 };
 
+/** The attributes through which an element loads something, besides `style`. */
+export function urlAttributes(name: string): readonly string[] {
+  return URL_ATTRS[name] ?? [];
+}
+
 /** SVG animations that set a URL attribute of their target, and the attributes holding the URLs. */
 const ANIMATIONS: Readonly<Record<string, readonly string[]>> = {
   set: ["to"],

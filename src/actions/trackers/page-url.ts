@@ -1,4 +1,4 @@
-import type { TrackerMatcher } from "./matcher.js";
+import { plainlyRelative, type TrackerMatcher } from "./matcher.js";
 
 /**
  * The verdict on a URL from the page's markup, resolved first as the browser resolves it: against
@@ -17,14 +17,30 @@ export function blocksFromPage(matcher: TrackerMatcher, url: string): string | n
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/** Per matcher (one a response): the page's base URL, and the verdict on the page's own host. */
+const pages = new WeakMap<TrackerMatcher, { readonly base: string; readonly own: string | null }>();
+
+function pageOf(matcher: TrackerMatcher, host: string): { readonly base: string; readonly own: string | null } {
+  let page = pages.get(matcher);
+  if (page === undefined) {
+    const base = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}/`;
+    page = { base, own: matcher.blocksParsed(new URL(base)) };
+    pages.set(matcher, page);
+  }
+  return page;
+}
+
 function blocksResolved(matcher: TrackerMatcher, url: string): string | null {
   const host = matcher.firstPartyHost;
   if (host === null) return matcher.blocks(url);
-  let resolved: string;
+  const page = pageOf(matcher, host);
+  // Most of a page's URLs are its own paths: they keep the page's host, so they get its verdict without a parse.
+  if (plainlyRelative(url)) return page.own;
+  let resolved: URL;
   try {
-    resolved = new URL(url, `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}/`).href;
+    resolved = new URL(url, page.base);
   } catch {
     return null;
   }
-  return matcher.blocks(resolved);
+  return matcher.blocksParsed(resolved);
 }
