@@ -49,6 +49,60 @@ function isNeedleAt(buf: Buffer, start: number, length: number, needles: readonl
   return false;
 }
 
+/**
+ * Names of elements and attributes, so that most names are found without making a string of their
+ * bytes: by a hash of the bytes (ASCII letters folded to lower case) into a table, then checked
+ * byte by byte. A name not in the table is made from its bytes.
+ */
+class KnownNames {
+  private static readonly SIZE = 2048;
+  private static readonly MAX = 16;
+  private readonly table: (string | undefined)[] = new Array<string | undefined>(KnownNames.SIZE);
+
+  constructor(names: string) {
+    for (const name of names.split(" ")) {
+      let h = name.length;
+      for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + (name.charCodeAt(i) | 0x20)) | 0;
+      this.table[h & (KnownNames.SIZE - 1)] ??= name;
+    }
+  }
+
+  /** The lower-case name at buf[start, end) if it is one of these, else null. */
+  at(buf: Buffer, start: number, end: number): string | null {
+    const length = end - start;
+    if (length > KnownNames.MAX) return null;
+    let h = length;
+    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + (buf[i]! | 0x20)) | 0;
+    const name = this.table[h & (KnownNames.SIZE - 1)];
+    if (name === undefined || name.length !== length) return null;
+    for (let i = 0; i < length; i++) {
+      const c = buf[start + i]!;
+      const k = name.charCodeAt(i);
+      // Only ASCII upper-case letters fold (as the tokenizer folds them).
+      if (c !== k && !(c >= 0x41 && c <= 0x5a && c + 0x20 === k)) return null;
+    }
+    return name;
+  }
+}
+
+const ELEMENT_NAMES = new KnownNames(
+  "a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe image img input ins kbd label legend li link main map mark math menu meta meter nav noembed noframes noscript object ol optgroup option output p param picture plaintext pre progress q rp rt ruby s samp script search section select slot small source span strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track u ul var video wbr xmp font center nobr big strike tt listing " +
+    "path g circle rect line polyline polygon use defs symbol desc foreignobject lineargradient radialgradient stop clippath mask pattern filter text tspan set animate mi mo mn ms mtext mglyph malignmark annotation-xml",
+);
+
+const ATTRIBUTE_NAMES = new KnownNames(
+  "id class style title lang dir hidden href src srcset sizes alt width height loading decoding rel type name content charset http-equiv property media as crossorigin integrity referrerpolicy async defer nomodule nonce ping target download role tabindex autofocus value placeholder for action method data poster background " +
+    "datetime itemprop itemscope itemtype aria-label aria-hidden aria-current aria-expanded aria-controls viewbox fill stroke d xmlns xlink:href fetchpriority imagesrcset frameborder allow allowfullscreen sandbox srcdoc colspan rowspan",
+);
+
+const needleLists = new Map<string, readonly string[]>();
+
+function needleList(name: string): readonly string[] {
+  let list = needleLists.get(name);
+  if (list === undefined) needleLists.set(name, (list = [name]));
+  return list;
+}
+
 /** Where `skipAttributes` leaves what it found: whether the tag ends in "/>", and whether it has a needle attribute. */
 interface Skipped {
   selfClosing: boolean;
@@ -562,14 +616,18 @@ export class HtmlScanner {
     this.nameStartInBuf = pos;
     this.nameUpper = false;
     this.selfClosing = false;
-    this.attrs = [];
+    // Reused: what a tag reports is a copy (`completeTag`).
+    if (this.attrs.length > 0) this.attrs.length = 0;
     this.attr = null;
   }
 
   private finishName(pos: number): void {
-    let name = this.namePrefix + this.nameSlice(pos);
+    let name = this.namePrefix === "" ? ELEMENT_NAMES.at(this.buf, this.nameStartInBuf, pos) : null;
+    if (name === null) {
+      name = this.namePrefix + this.nameSlice(pos);
+      if (this.nameUpper) name = name.toLowerCase();
+    }
     this.namePrefix = "";
-    if (this.nameUpper) name = name.toLowerCase();
     // Outside foreign content the tree builder makes <image> an <img> (taken as one where the tree is unsure: that is safe).
     this.imageAsImg = name === "image" && !this.tagEnd && (!this.tree.foreign || this.tree.unsure);
     if (this.imageAsImg) name = "img";
@@ -577,7 +635,7 @@ export class HtmlScanner {
     const wants = this.handler.wants(name, this.tagEnd);
     this.reported = wants !== false;
     this.wanted = this.reported;
-    this.needles = typeof wants === "string" ? [wants] : typeof wants === "object" ? wants : null;
+    this.needles = typeof wants === "string" ? needleList(wants) : typeof wants === "object" ? wants : null;
     this.needleFound = false;
     if (!this.tagEnd && (this.tree.needsAttributes(name) || (this.tree.unsure && this.tree.readsDifferently(name)))) {
       // The tree needs its attributes (<font color>, <annotation-xml encoding>): assembled, reported only if asked for.
@@ -590,8 +648,9 @@ export class HtmlScanner {
   /** Whether an attribute's name is one of the needles; a name split across chunks counts, to be safe. */
   private isNeedle(a: MutableAttr): boolean {
     const start = a.nameStart - this.base;
-    if (start < 0) return true;
-    return isNeedleAt(this.buf, start, a.nameEnd - a.nameStart, this.needles!);
+    const length = a.nameEnd - a.nameStart;
+    if (start < 0) return this.needles!.some((n) => n.length === length);
+    return isNeedleAt(this.buf, start, length, this.needles!);
   }
 
   private startAttr(pos: number): void {
@@ -625,11 +684,12 @@ export class HtmlScanner {
       const shift = this.imageAsImg ? 2 : 0;
       if (shift) raw = `<img${raw.slice(6)}`;
       const start = this.tagStartAbs + shift;
+      const offset = this.tagStartAbs;
       attrs = this.attrs.map((a) => {
         const nameStart = a.nameStart - start;
         const nameEnd = a.nameEnd - start;
         return {
-          name: raw.slice(nameStart, nameEnd).toLowerCase(),
+          name: ATTRIBUTE_NAMES.at(tagBytes!, a.nameStart - offset, a.nameEnd - offset) ?? raw.slice(nameStart, nameEnd).toLowerCase(),
           nameStart,
           nameEnd,
           valueStart: a.valueStart < 0 ? -1 : a.valueStart - start,

@@ -30,6 +30,19 @@ function pageOf(matcher: TrackerMatcher, host: string): { readonly base: string;
   return page;
 }
 
+/**
+ * Whether no URL in this markup value can load from a host the rule blocks, without looking at each:
+ * the page's own host is not blocked, and the value has no ':' (so no scheme) and no "//", '\\',
+ * tab or newline (so no host of its own: the URL parser removes tabs and newlines, and takes '\\'
+ * for '/'). Every URL in it then resolves against the page, to the page's host.
+ */
+export function onlyPageUrls(matcher: TrackerMatcher, value: string): boolean {
+  const host = matcher.firstPartyHost;
+  return host !== null && pageOf(matcher, host).own === null && !SCHEME_OR_HOST.test(value);
+}
+
+const SCHEME_OR_HOST = /[:\\\t\n\r]|\/\//;
+
 function blocksResolved(matcher: TrackerMatcher, url: string): string | null {
   const host = matcher.firstPartyHost;
   if (host === null) return matcher.blocks(url);
