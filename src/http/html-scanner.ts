@@ -122,7 +122,7 @@ function skipAttributes(buf: Buffer, pos: number, state: S, needles: readonly st
   let nameStart = 0;
   out.selfClosing = false;
   while (pos < len) {
-    const c = buf[pos]!;
+    let c = buf[pos]!;
     switch (state) {
       case S.BeforeAttrName:
         if (isWs(c)) pos++;
@@ -133,16 +133,18 @@ function skipAttributes(buf: Buffer, pos: number, state: S, needles: readonly st
         }
         break;
       case S.AttrName:
-        if (isWs(c) || c === SLASH || c === GT || c === EQ) {
-          if (needles !== null && isNeedleAt(buf, nameStart, pos - nameStart, needles)) {
-            out.needleFound = true;
-            return -2;
-          }
-          if (c === EQ) {
-            pos++;
-            state = S.BeforeAttrValue;
-          } else state = S.AfterAttrName;
-        } else pos++;
+        while (!(isWs(c) || c === SLASH || c === GT || c === EQ)) {
+          if (++pos === len) return -1;
+          c = buf[pos]!;
+        }
+        if (needles !== null && isNeedleAt(buf, nameStart, pos - nameStart, needles)) {
+          out.needleFound = true;
+          return -2;
+        }
+        if (c === EQ) {
+          pos++;
+          state = S.BeforeAttrValue;
+        } else state = S.AfterAttrName;
         break;
       case S.AfterAttrName:
         if (isWs(c)) pos++;
@@ -169,9 +171,13 @@ function skipAttributes(buf: Buffer, pos: number, state: S, needles: readonly st
         else state = S.AttrValueUnq;
         break;
       case S.AttrValueUnq:
+        while (c !== GT && !isWs(c)) {
+          if (++pos === len) return -1;
+          c = buf[pos]!;
+        }
         if (c === GT) return pos;
         pos++;
-        if (isWs(c)) state = S.BeforeAttrName;
+        state = S.BeforeAttrName;
         break;
       case S.AfterAttrValueQuoted:
         if (isWs(c)) {
@@ -675,6 +681,12 @@ export class HtmlScanner {
     const tree = this.tree;
     const rawEnd = this.rawEnd;
     this.rawEnd = false;
+    if (!this.wanted && (isEnd || (!tree.unsure && !tree.matters(name)))) {
+      // Not reported, and the tree needs no more of it than this: what the general path below does for such a tag.
+      if (isEnd && !rawEnd && (tree.open || name === "template")) tree.end(name);
+      this.attr = null;
+      return S.Data;
+    }
     let raw = "";
     let attrs: ScannedAttr[] = [];
     if (this.wanted && this.holding) {
@@ -717,7 +729,11 @@ export class HtmlScanner {
       made = tree.start(name, html, this.selfClosing, encoding && encoding.valueStart >= 0 ? raw.slice(encoding.valueStart, encoding.valueEnd) : null);
     }
     if (isEnd && !rawEnd && (tree.open || name === "template")) tree.end(name);
-    if (tagBytes) {
+    if (tagBytes && edit === undefined && leave === "" && this.holdPieces.length === 0) {
+      // Unchanged and all in this chunk: it goes out with the bytes around it, in one slice.
+      this.holding = false;
+      this.heldBytes = 0;
+    } else if (tagBytes) {
       this.flushTo(this.holdStartInBuf);
       this.holding = false;
       this.holdPieces = [];
