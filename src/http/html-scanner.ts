@@ -337,7 +337,6 @@ const COMMENT_CLOSE = Buffer.from("-->");
 const CDATA_CLOSE = Buffer.from("]]>");
 
 interface MutableAttr {
-  name: string;
   nameStart: number;
   nameEnd: number;
   valueStart: number;
@@ -374,6 +373,8 @@ export class HtmlScanner {
   private readonly skipped: Skipped = { selfClosing: false, needleFound: false };
   private selfClosing = false;
   private attrs: MutableAttr[] = [];
+  /** How many of `attrs` the tag being read has. */
+  private attrCount = 0;
   private attr: MutableAttr | null = null;
 
   // Raw text and script content.
@@ -622,8 +623,7 @@ export class HtmlScanner {
     this.nameStartInBuf = pos;
     this.nameUpper = false;
     this.selfClosing = false;
-    // Reused: what a tag reports is a copy (`completeTag`).
-    if (this.attrs.length > 0) this.attrs.length = 0;
+    this.attrCount = 0;
     this.attr = null;
   }
 
@@ -662,8 +662,18 @@ export class HtmlScanner {
   private startAttr(pos: number): void {
     if (!this.wanted || this.tagEnd) return;
     const abs = this.base + pos;
-    this.attr = { name: "", nameStart: abs, nameEnd: abs, valueStart: -1, valueEnd: -1, quote: 0 };
-    this.attrs.push(this.attr);
+    // Reused from tag to tag: what a tag reports is a copy (`completeTag`).
+    let a = this.attrs[this.attrCount];
+    if (a === undefined) this.attrs.push((a = { nameStart: abs, nameEnd: abs, valueStart: -1, valueEnd: -1, quote: 0 }));
+    else {
+      a.nameStart = abs;
+      a.nameEnd = abs;
+      a.valueStart = -1;
+      a.valueEnd = -1;
+      a.quote = 0;
+    }
+    this.attrCount++;
+    this.attr = a;
   }
 
   /** A complete tag ends at buf[gt] ('>'). Returns the state to continue in. */
@@ -697,18 +707,19 @@ export class HtmlScanner {
       if (shift) raw = `<img${raw.slice(6)}`;
       const start = this.tagStartAbs + shift;
       const offset = this.tagStartAbs;
-      attrs = this.attrs.map((a) => {
+      for (let i = 0; i < this.attrCount; i++) {
+        const a = this.attrs[i]!;
         const nameStart = a.nameStart - start;
         const nameEnd = a.nameEnd - start;
-        return {
-          name: ATTRIBUTE_NAMES.at(tagBytes!, a.nameStart - offset, a.nameEnd - offset) ?? raw.slice(nameStart, nameEnd).toLowerCase(),
+        attrs.push({
+          name: ATTRIBUTE_NAMES.at(tagBytes, a.nameStart - offset, a.nameEnd - offset) ?? raw.slice(nameStart, nameEnd).toLowerCase(),
           nameStart,
           nameEnd,
           valueStart: a.valueStart < 0 ? -1 : a.valueStart - start,
           valueEnd: a.valueStart < 0 ? -1 : a.valueEnd - start,
           quote: a.quote,
-        };
-      });
+        });
+      }
     }
     // After an end tag that may have closed SVG or MathML from below, a tag that reads differently in
     // each first closes them for sure, so that the page and the scanner agree.
@@ -716,7 +727,7 @@ export class HtmlScanner {
     // The namespace the element is made in: only the start tags of names that matter ask the tree.
     let html = true;
     if (!isEnd && tree.matters(name)) {
-      html = tree.isHtml(name, (n) => attrs.some((a) => a.name === n));
+      html = tree.isHtml(name, attrs);
     }
     const foreign = !html || (!isEnd && (name === "svg" || name === "math"));
     if (tagBytes && this.reported) {
@@ -777,7 +788,7 @@ export class HtmlScanner {
     this.reported = false;
     this.rawEnd = true;
     this.selfClosing = false;
-    this.attrs = [];
+    this.attrCount = 0;
     this.attr = null;
     void pos;
   }
