@@ -1,6 +1,11 @@
 // The servers for bench/http-rewrite.ts, in their own process so that its memory is the server's alone.
 import express, { type Express, type RequestHandler } from "express";
+import helmet from "helmet";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { geoCompliance, shippedRules } from "../src/index.js";
 import { newsPage } from "../test/support/news-page.js";
@@ -35,8 +40,29 @@ function site(mw?: RequestHandler): Express {
   return app;
 }
 
-// The decision log is measured on its own (`npm run bench -- logging`).
+/**
+ * The same page carrying a fresh CSP nonce on each request, as helmet's documentation writes it:
+ * a nonce in `res.locals`, the policy naming it, every script of the page carrying it. No two
+ * responses are the same, so no reader's page comes from the rewrite cache.
+ */
+const PAGE_AROUND_NONCES = PAGE.split("<script");
+
+function nonceSite(mw?: RequestHandler): Express {
+  const app = express();
+  if (mw) app.use(mw);
+  app.use((_q, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString("hex");
+    next();
+  });
+  app.use(helmet({ contentSecurityPolicy: { directives: { scriptSrc: ["'self'", (_q, res) => `'nonce-${(res as express.Response).locals.cspNonce as string}'`] } } }));
+  app.get("/page", (_q, r) => void r.type("html").send(PAGE_AROUND_NONCES.join(`<script nonce="${r.locals.cspNonce as string}"`)));
+  return app;
+}
+
+// The decision log is measured on its own (`npm run bench -- logging`), and here in the rows that say so.
 const quiet = { trustProxy: ["loopback"], decisionLog: false, watch: false } as const;
+const logFile = join(mkdtempSync(join(tmpdir(), "gc-bench-rewrite-log-")), "decisions.jsonl");
+const logged = geoCompliance({ rules: shippedRules, trustProxy: ["loopback"], decisionLog: { destination: logFile }, watch: false });
 const withCache = geoCompliance({ rules: shippedRules, ...quiet });
 const noCache = geoCompliance({ rules: shippedRules, ...quiet, rewriteCache: false });
 // A reader in Russia gets the notice, trackers off by the list, and consent defaults, from a rule file.
@@ -44,6 +70,11 @@ const allActions = geoCompliance({ ...quiet, rules: fileURLToPath(new URL("../..
 
 const servers: Record<string, Express> = {
   plain: site(),
+  // The same app again: its row against `plain` shows the noise of a ratio.
+  plainAgain: site(),
+  guardedLogged: site(logged),
+  nonce: nonceSite(),
+  nonceGuarded: nonceSite(geoCompliance({ rules: shippedRules, ...quiet })),
   guarded: site(withCache),
   guardedNoCache: site(noCache),
   guardedAll: site(allActions),

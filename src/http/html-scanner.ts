@@ -39,6 +39,168 @@ function isAlpha(c: number): boolean {
   return l >= 0x61 && l <= 0x7a;
 }
 
+/** Whether the attribute name at buf[start, start + length) is one of the (lower-case) needles, ASCII case-insensitively. */
+function isNeedleAt(buf: Buffer, start: number, length: number, needles: readonly string[]): boolean {
+  next: for (const needle of needles) {
+    if (length !== needle.length) continue;
+    for (let i = 0; i < length; i++) if ((buf[start + i]! | 0x20) !== needle.charCodeAt(i)) continue next;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Names of elements and attributes, so that most names are found without making a string of their
+ * bytes: by a hash of the bytes (ASCII letters folded to lower case) into a table, then checked
+ * byte by byte. A name not in the table is made from its bytes.
+ */
+class KnownNames {
+  private static readonly SIZE = 2048;
+  private static readonly MAX = 16;
+  private readonly table: (string | undefined)[] = new Array<string | undefined>(KnownNames.SIZE);
+
+  constructor(names: string) {
+    for (const name of names.split(" ")) {
+      let h = name.length;
+      for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + (name.charCodeAt(i) | 0x20)) | 0;
+      this.table[h & (KnownNames.SIZE - 1)] ??= name;
+    }
+  }
+
+  /** The lower-case name at buf[start, end) if it is one of these, else null. */
+  at(buf: Buffer, start: number, end: number): string | null {
+    const length = end - start;
+    if (length > KnownNames.MAX) return null;
+    let h = length;
+    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + (buf[i]! | 0x20)) | 0;
+    const name = this.table[h & (KnownNames.SIZE - 1)];
+    if (name === undefined || name.length !== length) return null;
+    for (let i = 0; i < length; i++) {
+      const c = buf[start + i]!;
+      const k = name.charCodeAt(i);
+      // Only ASCII upper-case letters fold (as the tokenizer folds them).
+      if (c !== k && !(c >= 0x41 && c <= 0x5a && c + 0x20 === k)) return null;
+    }
+    return name;
+  }
+}
+
+const ELEMENT_NAMES = new KnownNames(
+  "a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe image img input ins kbd label legend li link main map mark math menu meta meter nav noembed noframes noscript object ol optgroup option output p param picture plaintext pre progress q rp rt ruby s samp script search section select slot small source span strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track u ul var video wbr xmp font center nobr big strike tt listing " +
+    "path g circle rect line polyline polygon use defs symbol desc foreignobject lineargradient radialgradient stop clippath mask pattern filter text tspan set animate mi mo mn ms mtext mglyph malignmark annotation-xml",
+);
+
+const ATTRIBUTE_NAMES = new KnownNames(
+  "id class style title lang dir hidden href src srcset sizes alt width height loading decoding rel type name content charset http-equiv property media as crossorigin integrity referrerpolicy async defer nomodule nonce ping target download role tabindex autofocus value placeholder for action method data poster background " +
+    "datetime itemprop itemscope itemtype aria-label aria-hidden aria-current aria-expanded aria-controls viewbox fill stroke d xmlns xlink:href fetchpriority imagesrcset frameborder allow allowfullscreen sandbox srcdoc colspan rowspan",
+);
+
+const needleLists = new Map<string, readonly string[]>();
+
+function needleList(name: string): readonly string[] {
+  let list = needleLists.get(name);
+  if (list === undefined) needleLists.set(name, (list = [name]));
+  return list;
+}
+
+/** Where `skipAttributes` leaves what it found: whether the tag ends in "/>", and whether it has a needle attribute. */
+interface Skipped {
+  selfClosing: boolean;
+  needleFound: boolean;
+}
+
+/**
+ * The attribute states of the tokenizer (before attribute name to self-closing start tag), run over
+ * one chunk without keeping the attributes: for a tag that is not assembled, or only if it has one
+ * of `needles`. Starts at `pos` in `state` (BeforeAttrName or SelfClosing) and returns the index of
+ * the '>' that ends the tag, or -1 when the tag goes on past the chunk (the caller then reads it
+ * again with the full state machine, which gives the same answer). Stops early, returning -2,
+ * once a needle is found: such a tag is assembled after all.
+ */
+function skipAttributes(buf: Buffer, pos: number, state: S, needles: readonly string[] | null, out: Skipped): number {
+  const len = buf.length;
+  let nameStart = 0;
+  out.selfClosing = false;
+  while (pos < len) {
+    let c = buf[pos]!;
+    switch (state) {
+      case S.BeforeAttrName:
+        if (isWs(c)) pos++;
+        else if (c === SLASH || c === GT) state = S.AfterAttrName;
+        else {
+          nameStart = pos++;
+          state = S.AttrName;
+        }
+        break;
+      case S.AttrName:
+        while (!(isWs(c) || c === SLASH || c === GT || c === EQ)) {
+          if (++pos === len) return -1;
+          c = buf[pos]!;
+        }
+        if (needles !== null && isNeedleAt(buf, nameStart, pos - nameStart, needles)) {
+          out.needleFound = true;
+          return -2;
+        }
+        if (c === EQ) {
+          pos++;
+          state = S.BeforeAttrValue;
+        } else state = S.AfterAttrName;
+        break;
+      case S.AfterAttrName:
+        if (isWs(c)) pos++;
+        else if (c === SLASH) {
+          pos++;
+          state = S.SelfClosing;
+        } else if (c === EQ) {
+          pos++;
+          state = S.BeforeAttrValue;
+        } else if (c === GT) return pos;
+        else {
+          nameStart = pos++;
+          state = S.AttrName;
+        }
+        break;
+      case S.BeforeAttrValue:
+        if (isWs(c)) pos++;
+        else if (c === DQ || c === SQ) {
+          const q = buf.indexOf(c, pos + 1);
+          if (q === -1) return -1;
+          pos = q + 1;
+          state = S.AfterAttrValueQuoted;
+        } else if (c === GT) return pos;
+        else state = S.AttrValueUnq;
+        break;
+      case S.AttrValueUnq:
+        while (c !== GT && !isWs(c)) {
+          if (++pos === len) return -1;
+          c = buf[pos]!;
+        }
+        if (c === GT) return pos;
+        pos++;
+        state = S.BeforeAttrName;
+        break;
+      case S.AfterAttrValueQuoted:
+        if (isWs(c)) {
+          pos++;
+          state = S.BeforeAttrName;
+        } else if (c === SLASH) {
+          pos++;
+          state = S.SelfClosing;
+        } else if (c === GT) return pos;
+        else state = S.BeforeAttrName;
+        break;
+      case S.SelfClosing:
+        if (c === GT) {
+          out.selfClosing = true;
+          return pos;
+        }
+        state = S.BeforeAttrName;
+        break;
+    }
+  }
+  return -1;
+}
+
 
 const enum S {
   Data,
@@ -138,9 +300,10 @@ export interface TagEdit {
 export interface ScanHandler {
   /**
    * Whether tags with this lower-case name are assembled and reported. Called once per tag.
-   * A string means: only if the tag has an attribute of that (lower-case) name.
+   * A string (or a list of them) means: only if the tag has an attribute of that (lower-case) name
+   * (of one of those names).
    */
-  wants(name: string, end: boolean): boolean | string;
+  wants(name: string, end: boolean): boolean | string | readonly string[];
   startTag(tag: ScannedTag): TagEdit | undefined;
   endTag(tag: ScannedTag): TagEdit | undefined;
   /** The content of a script held with `holdContent`: returns bytes to put in place of its start tag, if any. */
@@ -174,7 +337,6 @@ const COMMENT_CLOSE = Buffer.from("-->");
 const CDATA_CLOSE = Buffer.from("]]>");
 
 interface MutableAttr {
-  name: string;
   nameStart: number;
   nameEnd: number;
   valueStart: number;
@@ -205,10 +367,14 @@ export class HtmlScanner {
   private nameStartInBuf = 0;
   private nameUpper = false;
   private wanted = false;
-  private needle: string | null = null;
+  /** The start tag is reported only if it has an attribute of one of these names (lower case). */
+  private needles: readonly string[] | null = null;
   private needleFound = false;
+  private readonly skipped: Skipped = { selfClosing: false, needleFound: false };
   private selfClosing = false;
   private attrs: MutableAttr[] = [];
+  /** How many of `attrs` the tag being read has. */
+  private attrCount = 0;
   private attr: MutableAttr | null = null;
 
   // Raw text and script content.
@@ -457,14 +623,17 @@ export class HtmlScanner {
     this.nameStartInBuf = pos;
     this.nameUpper = false;
     this.selfClosing = false;
-    this.attrs = [];
+    this.attrCount = 0;
     this.attr = null;
   }
 
   private finishName(pos: number): void {
-    let name = this.namePrefix + this.nameSlice(pos);
+    let name = this.namePrefix === "" ? ELEMENT_NAMES.at(this.buf, this.nameStartInBuf, pos) : null;
+    if (name === null) {
+      name = this.namePrefix + this.nameSlice(pos);
+      if (this.nameUpper) name = name.toLowerCase();
+    }
     this.namePrefix = "";
-    if (this.nameUpper) name = name.toLowerCase();
     // Outside foreign content the tree builder makes <image> an <img> (taken as one where the tree is unsure: that is safe).
     this.imageAsImg = name === "image" && !this.tagEnd && (!this.tree.foreign || this.tree.unsure);
     if (this.imageAsImg) name = "img";
@@ -472,31 +641,39 @@ export class HtmlScanner {
     const wants = this.handler.wants(name, this.tagEnd);
     this.reported = wants !== false;
     this.wanted = this.reported;
-    this.needle = typeof wants === "string" ? wants : null;
+    this.needles = typeof wants === "string" ? needleList(wants) : typeof wants === "object" ? wants : null;
     this.needleFound = false;
     if (!this.tagEnd && (this.tree.needsAttributes(name) || (this.tree.unsure && this.tree.readsDifferently(name)))) {
       // The tree needs its attributes (<font color>, <annotation-xml encoding>): assembled, reported only if asked for.
       this.wanted = true;
-      this.needle = null;
+      this.needles = null;
     }
     if (!this.wanted) this.releaseHold();
   }
 
-  /** Whether an attribute's name is the needle; a name split across chunks counts, to be safe. */
+  /** Whether an attribute's name is one of the needles; a name split across chunks counts, to be safe. */
   private isNeedle(a: MutableAttr): boolean {
-    const needle = this.needle!;
-    if (a.nameEnd - a.nameStart !== needle.length) return false;
     const start = a.nameStart - this.base;
-    if (start < 0) return true;
-    for (let i = 0; i < needle.length; i++) if ((this.buf[start + i]! | 0x20) !== needle.charCodeAt(i)) return false;
-    return true;
+    const length = a.nameEnd - a.nameStart;
+    if (start < 0) return this.needles!.some((n) => n.length === length);
+    return isNeedleAt(this.buf, start, length, this.needles!);
   }
 
   private startAttr(pos: number): void {
     if (!this.wanted || this.tagEnd) return;
     const abs = this.base + pos;
-    this.attr = { name: "", nameStart: abs, nameEnd: abs, valueStart: -1, valueEnd: -1, quote: 0 };
-    this.attrs.push(this.attr);
+    // Reused from tag to tag: what a tag reports is a copy (`completeTag`).
+    let a = this.attrs[this.attrCount];
+    if (a === undefined) this.attrs.push((a = { nameStart: abs, nameEnd: abs, valueStart: -1, valueEnd: -1, quote: 0 }));
+    else {
+      a.nameStart = abs;
+      a.nameEnd = abs;
+      a.valueStart = -1;
+      a.valueEnd = -1;
+      a.quote = 0;
+    }
+    this.attrCount++;
+    this.attr = a;
   }
 
   /** A complete tag ends at buf[gt] ('>'). Returns the state to continue in. */
@@ -506,7 +683,7 @@ export class HtmlScanner {
     let edit: TagEdit | undefined;
     let tag: ScannedTag | null = null;
     let tagBytes: Buffer | null = null;
-    if (this.wanted && this.needle !== null && !this.needleFound) {
+    if (this.wanted && this.needles !== null && !this.needleFound) {
       // Wanted only with an attribute it does not have: it goes out as it came.
       this.wanted = false;
       this.releaseHold();
@@ -514,6 +691,12 @@ export class HtmlScanner {
     const tree = this.tree;
     const rawEnd = this.rawEnd;
     this.rawEnd = false;
+    if (!this.wanted && (isEnd || (!tree.unsure && !tree.matters(name)))) {
+      // Not reported, and the tree needs no more of it than this: what the general path below does for such a tag.
+      if (isEnd && !rawEnd && (tree.open || name === "template")) tree.end(name);
+      this.attr = null;
+      return S.Data;
+    }
     let raw = "";
     let attrs: ScannedAttr[] = [];
     if (this.wanted && this.holding) {
@@ -523,18 +706,20 @@ export class HtmlScanner {
       const shift = this.imageAsImg ? 2 : 0;
       if (shift) raw = `<img${raw.slice(6)}`;
       const start = this.tagStartAbs + shift;
-      attrs = this.attrs.map((a) => {
+      const offset = this.tagStartAbs;
+      for (let i = 0; i < this.attrCount; i++) {
+        const a = this.attrs[i]!;
         const nameStart = a.nameStart - start;
         const nameEnd = a.nameEnd - start;
-        return {
-          name: raw.slice(nameStart, nameEnd).toLowerCase(),
+        attrs.push({
+          name: ATTRIBUTE_NAMES.at(tagBytes, a.nameStart - offset, a.nameEnd - offset) ?? raw.slice(nameStart, nameEnd).toLowerCase(),
           nameStart,
           nameEnd,
           valueStart: a.valueStart < 0 ? -1 : a.valueStart - start,
           valueEnd: a.valueStart < 0 ? -1 : a.valueEnd - start,
           quote: a.quote,
-        };
-      });
+        });
+      }
     }
     // After an end tag that may have closed SVG or MathML from below, a tag that reads differently in
     // each first closes them for sure, so that the page and the scanner agree.
@@ -542,7 +727,7 @@ export class HtmlScanner {
     // The namespace the element is made in: only the start tags of names that matter ask the tree.
     let html = true;
     if (!isEnd && tree.matters(name)) {
-      html = tree.isHtml(name, (n) => attrs.some((a) => a.name === n));
+      html = tree.isHtml(name, attrs);
     }
     const foreign = !html || (!isEnd && (name === "svg" || name === "math"));
     if (tagBytes && this.reported) {
@@ -555,7 +740,11 @@ export class HtmlScanner {
       made = tree.start(name, html, this.selfClosing, encoding && encoding.valueStart >= 0 ? raw.slice(encoding.valueStart, encoding.valueEnd) : null);
     }
     if (isEnd && !rawEnd && (tree.open || name === "template")) tree.end(name);
-    if (tagBytes) {
+    if (tagBytes && edit === undefined && leave === "" && this.holdPieces.length === 0) {
+      // Unchanged and all in this chunk: it goes out with the bytes around it, in one slice.
+      this.holding = false;
+      this.heldBytes = 0;
+    } else if (tagBytes) {
       this.flushTo(this.holdStartInBuf);
       this.holding = false;
       this.holdPieces = [];
@@ -599,7 +788,7 @@ export class HtmlScanner {
     this.reported = false;
     this.rawEnd = true;
     this.selfClosing = false;
-    this.attrs = [];
+    this.attrCount = 0;
     this.attr = null;
     void pos;
   }
@@ -736,6 +925,21 @@ export class HtmlScanner {
           }
           if (pos === len) break;
           this.finishName(pos);
+          if (c !== GT && (!this.wanted || this.needles !== null)) {
+            // Not assembled (or only with a needle): the attributes are read without being kept.
+            const gt = skipAttributes(buf, pos + 1, c === SLASH ? S.SelfClosing : S.BeforeAttrName, this.wanted && !this.tagEnd ? this.needles : null, this.skipped);
+            if (gt >= 0) {
+              if (this.wanted) {
+                this.wanted = false;
+                this.releaseHold();
+              }
+              this.selfClosing = this.skipped.selfClosing;
+              state = this.completeTag(gt);
+              pos = gt + 1;
+              break;
+            }
+            // The tag goes on past the chunk, or has a needle: read again below, attributes kept.
+          }
           if (c === GT) {
             state = this.completeTag(pos);
             pos++;
@@ -771,7 +975,7 @@ export class HtmlScanner {
           if (pos === len) break;
           if (this.attr) {
             this.attr.nameEnd = this.base + pos;
-            if (this.needle !== null && !this.needleFound) this.needleFound = this.isNeedle(this.attr);
+            if (this.needles !== null && !this.needleFound) this.needleFound = this.isNeedle(this.attr);
           }
           if (buf[pos] === EQ) {
             pos++;

@@ -86,7 +86,8 @@ export class HtmlTree {
   }
 
   /** Whether a start tag is made in the HTML namespace; a breakout tag leaves foreign content here. */
-  isHtml(name: string, attr: (name: string) => boolean): boolean {
+  isHtml(name: string, attrs: readonly { readonly name: string }[]): boolean {
+    const attr = (n: string): boolean => attrs.some((a) => a.name === n);
     const top = this.stack[this.stack.length - 1];
     if (top === undefined || top.ns === Ns.Html || top.integration === "html") return true;
     if (top.integration === "text" && name !== "mglyph" && name !== "malignmark") return true;

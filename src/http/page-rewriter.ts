@@ -2,7 +2,7 @@ import type { RenderedNotice } from "../actions/notice.js";
 import { decodeAttribute, selectorMatches, type SimpleSelector } from "../actions/notice-selector.js";
 import { neutralizeCss } from "../actions/trackers/css.js";
 import type { TrackerMatcher } from "../actions/trackers/matcher.js";
-import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, TRACKER_ELEMENTS, type TagContext } from "../actions/trackers/neutralize.js";
+import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, TRACKER_ELEMENTS, urlAttributes, type TagContext } from "../actions/trackers/neutralize.js";
 import type { NoticePlacement } from "../rules/actions.js";
 import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
 import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit } from "./html-scanner.js";
@@ -48,6 +48,16 @@ const NOT_A_PLACE = new Set(["html", "head", "title", "base", "meta", "link", "s
  */
 const FRAMESET_NOT_OK = new Set(["applet", "marquee", "object", "table", "area", "br", "embed", "img", "keygen", "wbr", "input", "hr", "textarea", "xmp", "iframe", "select", "pre", "listing", "li", "dd", "dt", "button"]);
 const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]);
+/**
+ * Elements whose start tag `rewriteStartTag` changes only for these attributes (their URL attributes
+ * and `style`), and for `autofocus` under a top notice: a tag with none of them is not assembled.
+ */
+const LOADING_ATTRS = new Map(
+  ["a", "area", "body", "table", "td", "th"].map((name) => {
+    const plain = [...urlAttributes(name), "style"];
+    return [name, { plain, withAutofocus: [...plain, "autofocus"] }] as const;
+  }),
+);
 /** Elements that take the focus with `autofocus` on most pages. */
 const FOCUSABLE = new Set(["input", "textarea", "select", "button"]);
 
@@ -229,7 +239,7 @@ export class PageRewriter implements ScanHandler {
     this.bodyEndPending = [];
   }
 
-  wants(name: string, end: boolean): boolean | string {
+  wants(name: string, end: boolean): boolean | string | readonly string[] {
     if (end) {
       if (name === "body" || name === "html" || name === "head" || name === "br" || name === "noscript" || name === "template") return true;
     } else {
@@ -243,8 +253,12 @@ export class PageRewriter implements ScanHandler {
     }
     if (end) return false;
     if (this.plan.trackers) {
+      if (this.tags.dropAutofocus && FOCUSABLE.has(name)) return true;
+      // Elements that load only through some attributes (<a ping>) are assembled only with one of them.
+      const needles = LOADING_ATTRS.get(name);
+      if (needles) return this.tags.dropAutofocus ? needles.withAutofocus : needles.plain;
       // Any element may load through its style attribute; the rest of such tags are not even assembled.
-      return TRACKER_ELEMENTS.has(name) || (this.tags.dropAutofocus && FOCUSABLE.has(name)) ? true : "style";
+      return TRACKER_ELEMENTS.has(name) ? true : "style";
     }
     return this.tags.dropAutofocus && FOCUSABLE.has(name) ? "autofocus" : false;
   }

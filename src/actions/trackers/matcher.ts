@@ -34,7 +34,7 @@ const isAlphanumeric = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >=
  * no tab or newline (which the parser removes, so `/\t/host` is `//host`). Anything else takes the
  * full parse. Saves a URL parse for most of a page's own URLs.
  */
-function plainlyRelative(url: string): boolean {
+export function plainlyRelative(url: string): boolean {
   if (url.length === 0) return true;
   const c0 = url.charCodeAt(0);
   let i: number;
@@ -96,13 +96,19 @@ export class TrackerMatcher {
    */
   blocks(url: string, base?: string): string | null {
     if (base === undefined && plainlyRelative(url)) return null;
-    let host: string;
+    let parsed: URL;
     try {
-      host = urlHost(new URL(url, base ?? this.firstParty.base));
+      parsed = new URL(url, base ?? this.firstParty.base);
     } catch {
       // Fail closed: the browser may read the URL in a way we did not foresee.
       return this.thirdPartyMode ? "third-party" : null;
     }
+    return this.blocksParsed(parsed);
+  }
+
+  /** Like `blocks`, for a URL already parsed. */
+  blocksParsed(url: URL): string | null {
+    const host = urlHost(url);
     return host === "" ? null : this.blocksHost(host);
   }
 

@@ -4,7 +4,7 @@ import { asciiHtml } from "../notice.js";
 import { decodeAttribute } from "../notice-selector.js";
 import { neutralizeCss } from "./css.js";
 import type { TrackerMatcher } from "./matcher.js";
-import { blocksFromPage } from "./page-url.js";
+import { blocksFromPage, onlyPageUrls } from "./page-url.js";
 import { prehidingScript, prehidingStyle, UNHIDE_STYLE } from "./prehiding.js";
 import { inlineScriptTracker } from "./snippets.js";
 
@@ -44,6 +44,11 @@ const URL_ATTRS: Readonly<Record<string, readonly string[]>> = {
   a: ["ping"],
   area: ["ping"],
 };
+
+/** The attributes through which an element loads something, besides `style`. */
+export function urlAttributes(name: string): readonly string[] {
+  return URL_ATTRS[name] ?? [];
+}
 
 /** SVG animations that set a URL attribute of their target, and the attributes holding the URLs. */
 const ANIMATIONS: Readonly<Record<string, readonly string[]>> = {
@@ -171,22 +176,24 @@ export function refreshUrl(content: string): string | null {
 /** The vendor of the first URL in these attributes (the first of duplicates counts) that the rule blocks, with the attributes that hold one. */
 function blockedAttrs(tag: ScannedTag, names: readonly string[], matcher: TrackerMatcher, urls: (name: string, value: string) => string[]): { label: string; attrs: Set<string> } | null {
   let label: string | null = null;
-  const attrs = new Set<string>();
-  const seen = new Set<string>();
+  let attrs: Set<string> | null = null;
+  let seen: string[] | null = null;
   for (const a of tag.attrs) {
-    if (!names.includes(a.name) || seen.has(a.name)) continue;
+    if (!names.includes(a.name) || seen?.includes(a.name)) continue;
     // Only the first of duplicate attributes counts for the browser.
-    seen.add(a.name);
-    for (const url of urls(a.name, attrValue(tag, a))) {
+    (seen ??= []).push(a.name);
+    const value = attrValue(tag, a);
+    if (onlyPageUrls(matcher, value)) continue;
+    for (const url of urls(a.name, value)) {
       const vendor = blocksFromPage(matcher, url);
       if (vendor) {
         label ??= vendor;
-        attrs.add(a.name);
+        (attrs ??= new Set()).add(a.name);
         break;
       }
     }
   }
-  return label === null ? null : { label, attrs };
+  return label === null ? null : { label, attrs: attrs! };
 }
 
 function isFetchingLink(tag: ScannedTag): boolean {

@@ -1,4 +1,4 @@
-import type { TrackerMatcher } from "./matcher.js";
+import { plainlyRelative, type TrackerMatcher } from "./matcher.js";
 
 /**
  * The verdict on a URL from the page's markup, resolved first as the browser resolves it: against
@@ -17,14 +17,43 @@ export function blocksFromPage(matcher: TrackerMatcher, url: string): string | n
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/** Per matcher (one a response): the page's base URL, and the verdict on the page's own host. */
+const pages = new WeakMap<TrackerMatcher, { readonly base: string; readonly own: string | null }>();
+
+function pageOf(matcher: TrackerMatcher, host: string): { readonly base: string; readonly own: string | null } {
+  let page = pages.get(matcher);
+  if (page === undefined) {
+    const base = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}/`;
+    page = { base, own: matcher.blocksParsed(new URL(base)) };
+    pages.set(matcher, page);
+  }
+  return page;
+}
+
+/**
+ * Whether no URL in this markup value can load from a host the rule blocks, without looking at each:
+ * the page's own host is not blocked, and the value has no ':' (so no scheme) and no "//", '\\',
+ * tab or newline (so no host of its own: the URL parser removes tabs and newlines, and takes '\\'
+ * for '/'). Every URL in it then resolves against the page, to the page's host.
+ */
+export function onlyPageUrls(matcher: TrackerMatcher, value: string): boolean {
+  const host = matcher.firstPartyHost;
+  return host !== null && pageOf(matcher, host).own === null && !SCHEME_OR_HOST.test(value);
+}
+
+const SCHEME_OR_HOST = /[:\\\t\n\r]|\/\//;
+
 function blocksResolved(matcher: TrackerMatcher, url: string): string | null {
   const host = matcher.firstPartyHost;
   if (host === null) return matcher.blocks(url);
-  let resolved: string;
+  const page = pageOf(matcher, host);
+  // Most of a page's URLs are its own paths: they keep the page's host, so they get its verdict without a parse.
+  if (plainlyRelative(url)) return page.own;
+  let resolved: URL;
   try {
-    resolved = new URL(url, `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}/`).href;
+    resolved = new URL(url, page.base);
   } catch {
     return null;
   }
-  return matcher.blocks(resolved);
+  return matcher.blocksParsed(resolved);
 }

@@ -1,0 +1,107 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { loadShippedTrackerList } from "../src/actions/trackers/list.js";
+import { TrackerMatcher } from "../src/actions/trackers/matcher.js";
+import { blocksFromPage, onlyPageUrls } from "../src/actions/trackers/page-url.js";
+import { consent, notice, trackers } from "./support/decisions.js";
+import { planOf, rewrite, rewriteInChunks } from "./support/rewrite.js";
+
+// A tag that lies whole in one chunk is read by the scanner's one-pass paths (names from a table,
+// attributes skipped without being kept, elements assembled only for the attributes they load
+// through); a tag cut by a chunk boundary is read by the full state machine. Both must give the
+// same bytes, so a page rewritten whole and the same page cut anywhere must come out the same.
+
+const TRACKER = "www.google-analytics.com";
+const name = fc.constantFrom("a", "A", "area", "td", "TH", "table", "p", "div", "img", "IMG", "input", "button", "span", "image", "x-y", "svg", "math", "foreignObject", "font", "é");
+const attrName = fc.constantFrom("ping", "PING", "Ping", "style", "STYLE", "background", "autofocus", "AutoFocus", "href", "src", "srcset", "class", "data-ping", "pingx", "x/", "=a", "'q", "type", "color");
+const url = fc.constantFrom(
+  `https://${TRACKER}/c`, `//${TRACKER}/p`, `\\\\${TRACKER}/p`, `/\t/${TRACKER}/p`, "/own/path.png", "img/x.png 2x", "a:b", `/x, https://${TRACKER}/y 2x`,
+  "url(https://www.google-analytics.com/i.png)", "background:url(//connect.facebook.net/x)", "", "a>b", "/ x",
+);
+const value = fc.oneof(
+  url.map((u) => `="${u}"`),
+  url.map((u) => `='${u}'`),
+  url.filter((u) => !/[\s>'"]/.test(u) && u !== "").map((u) => `=${u}`),
+  fc.constant(""),
+  fc.constant("= "),
+);
+const space = fc.constantFrom(" ", "  ", "\n", "\t", "/", " / ", "");
+const attribute = fc.tuple(space, attrName, value).map(([s, n, v]) => `${s === "" ? " " : s}${n}${v}`);
+const tag = fc.tuple(name, fc.array(attribute, { maxLength: 4 }), fc.constantFrom(">", "/>", " >", "/ >")).map(([n, attrs, end]) => `<${n}${attrs.join("")}${end}`);
+const filler = fc.constantFrom("text ", "\n", "</a>", "</td>", "</p>", "</svg>", "<!-- c -->", "</div>");
+const page = fc.array(fc.oneof(tag, filler), { minLength: 1, maxLength: 12 }).map((parts) => `<!doctype html><html><head><title>t</title></head><body>${parts.join("")}</body></html>`);
+
+describe("HTML rewrite: a page cut anywhere comes out as the page whole", function () {
+  this.timeout(120000);
+
+  for (const [label, actions] of [
+    ["notice + list trackers + consent (autofocus dropped under the notice)", [notice({ at: "body-start" }), trackers("list"), consent()]],
+    ["list trackers alone", [trackers("list")]],
+    ["third-party trackers", [trackers("third-party")]],
+  ] as const) {
+    it(label, () => {
+      const plan = planOf([...actions]);
+      fc.assert(
+        fc.property(page, fc.array(fc.nat(400), { maxLength: 6 }), (html, cuts) => {
+          const body = Buffer.from(html);
+          // An attribute name cut by a chunk boundary is taken for a needle of its length, to be safe:
+          // such a tag may lose its autofocus where the whole page keeps it (and nothing else).
+          const cut = (out: Buffer): string => out.toString("latin1").replace(/(data-geo-compliance-)?autofocus/gi, "autofocus");
+          const whole = cut(rewrite(body, plan).out);
+          expect(cut(rewriteInChunks(body, cuts, plan).out)).to.equal(whole);
+          // Cut after every byte: no tag is read by a one-pass path.
+          expect(cut(rewriteInChunks(body, [...Array(body.length).keys()], plan).out)).to.equal(whole);
+        }),
+        { numRuns: 300, seed: 13 },
+      );
+    });
+  }
+
+  it("a tracker in ping, background, style or srcset of an element assembled only for those is still switched off", () => {
+    const plan = planOf([notice({ at: "body-start" }), trackers("list")]);
+    const cases = [
+      `<a href=/x PING="https://${TRACKER}/p">x</a>`,
+      `<td background="//${TRACKER}/b.png">`,
+      `<table style="background:url(https://${TRACKER}/t.png)">`,
+      `<area ping='\\\\${TRACKER}/p'>`,
+      `<th Background=https://${TRACKER}/b.png>`,
+    ];
+    for (const c of cases) {
+      const out = rewrite(`<html><body>${c}</body></html>`, plan).out.toString();
+      expect(out, c).to.include('data-geo-compliance-blocked=');
+    }
+    const focus = rewrite(`<html><body><a href=/x AUTOFOCUS>x</a></body></html>`, plan).out.toString();
+    expect(focus).to.include("data-geo-compliance-autofocus");
+  });
+});
+
+describe("URLs in markup that need no verdict of their own", () => {
+  const list = loadShippedTrackerList();
+  const piece = fc.constantFrom("a", "/", ".", "?", "#", "%2F", "x.png", " ", ",", "2x", "é", "\u0000", "@", "&", "=", ";", "~");
+  const value = fc.array(piece, { maxLength: 10 }).map((p) => p.join(""));
+
+  it("resolve to the page's own host, whichever way the value is split into URLs", () => {
+    for (const mode of ["list", "third-party"] as const) {
+      const matcher = new TrackerMatcher([trackers(mode)], list, "ledger.example");
+      fc.assert(
+        fc.property(value, (v) => {
+          if (!onlyPageUrls(matcher, v)) return;
+          for (const u of [v, ...v.split(/[\s,;]+/)]) {
+            expect(new URL(u, "http://ledger.example/").hostname, u).to.equal("ledger.example");
+            expect(blocksFromPage(matcher, u), u).to.equal(null);
+          }
+        }),
+        { numRuns: 2000, seed: 13 },
+      );
+    }
+  });
+
+  it("are not taken for such when they name a scheme or a host, or the page's own host is blocked", () => {
+    const matcher = new TrackerMatcher([trackers("list")], list, "ledger.example");
+    for (const v of ["https://x/", "//x/", "\\\\x/", "/\t/x", "/\n/x", "a:b", "/ok, //x/y"]) expect(onlyPageUrls(matcher, v), v).to.equal(false);
+    expect(onlyPageUrls(matcher, "/own.png")).to.equal(true);
+    const own = new TrackerMatcher([trackers("list")], list, TRACKER);
+    expect(onlyPageUrls(own, "/own.png")).to.equal(false);
+    expect(blocksFromPage(own, "/own.png")).to.equal("Google Analytics");
+  });
+});
