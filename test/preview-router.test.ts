@@ -49,13 +49,15 @@ const get = (site: Site, path: string, cookie = "", headers: Record<string, stri
 describe("reader preview over HTTP", () => {
   describe("off without a preview secret", () => {
     for (const preview of [undefined, { secret: "" }, { secret: undefined }]) {
-      it(`answers 404 to everything, saying nothing more (preview: ${JSON.stringify(preview)})`, async () => {
+      it(`passes everything on to the app, saying nothing of the preview (preview: ${JSON.stringify(preview)})`, async () => {
         const site = await start({ preview });
         try {
           for (const [method, path] of [["GET", "/"], ["GET", "/frame?region=UA-43"], ["POST", "/login"], ["GET", "/preview.css"]] as const) {
             const res = await fetch(`${site.server.url}${BASE}${path}`, { method, redirect: "manual", ...(method === "POST" ? { body: "secret=x" } : {}) });
             expect(res.status, `${method} ${path}`).to.equal(404);
-            expect(await res.text()).to.equal("Not Found");
+            // Express's own 404, after the middleware decided the request like any other.
+            expect(await res.text()).to.contain(`Cannot ${method} ${BASE}${path.split("?")[0]}`);
+            expect(res.headers.get("geo-compliance-decision"), "decided by the middleware").to.be.a("string");
             expect(res.headers.getSetCookie()).to.deep.equal([]);
           }
           // The site itself is unaffected.
@@ -285,6 +287,36 @@ describe("reader preview over HTTP", () => {
       await site.close();
     }
   });
+
+  for (const [name, express] of [["Express 5", express5], ["Express 4", express4 as unknown as ExpressLike]] as const) {
+    it(`a path it does not serve goes on to the app's own routes and 404 page (${name})`, async () => {
+      const compliance = geoCompliance({ rules: shippedRulesDir(), trustProxy: ["loopback"], preview: { secret: PREVIEW_SECRET }, decisionLog: false, watch: false });
+      const app = express();
+      app.use(BASE, compliance.previewRouter);
+      app.use(compliance);
+      app.get(`${BASE}/help`, (_req, res) => void res.type("text").send("how to preview"));
+      app.use((req, res) => void res.status(404).type("html").send(`<p>the site's own 404 for ${req.originalUrl}</p>`));
+      const server = await listen(app);
+      try {
+        const help = await fetch(`${server.url}${BASE}/help`);
+        expect(help.status).to.equal(200);
+        expect(await help.text()).to.equal("how to preview");
+        for (const path of ["/nope", "/frame/extra", "/login.php"]) {
+          const res = await fetch(`${server.url}${BASE}${path}`, { redirect: "manual" });
+          expect(res.status, path).to.equal(404);
+          expect(await res.text(), path).to.equal(`<p>the site's own 404 for ${BASE}${path}</p>`);
+          // The preview's own policy is for its pages only.
+          expect(res.headers.get("content-security-policy") ?? "", path).to.not.contain("frame-ancestors 'none'");
+          expect(res.headers.get("x-frame-options"), path).to.equal(null);
+        }
+        // Its own pages are still its own.
+        expect((await fetch(`${server.url}${BASE}/`, { redirect: "manual" })).status).to.equal(401);
+      } finally {
+        await server.close();
+        await compliance.close();
+      }
+    });
+  }
 
   it("works mounted in Express 4 too", async () => {
     const site = await start({}, express4 as unknown as ExpressLike);

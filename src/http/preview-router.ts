@@ -23,7 +23,7 @@ const MAX_FORM_BYTES = 4096;
 export type PreviewRouter = (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
 
 export interface PreviewRouterParts {
-  /** Null when no preview secret is configured: the router then answers 404 to everything. */
+  /** Null when no preview secret is configured: the router then passes everything on, as for a path it does not serve. */
   readonly settings: PreviewSettings | null;
   readonly ruleset: () => RuleSet;
   readonly clock: () => Date;
@@ -87,6 +87,10 @@ async function readForm(req: Request): Promise<URLSearchParams | null> {
   }
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
+
+const ROUTES = ["/", "/frame", "/login", "/logout", "/preview.css"] as const;
+type Route = (typeof ROUTES)[number];
+const isRoute = (route: string): route is Route => (ROUTES as readonly string[]).includes(route);
 
 interface Picked {
   readonly form: FormState;
@@ -203,10 +207,8 @@ export function createPreviewRouter(parts: PreviewRouterParts): PreviewRouter {
     };
   }
 
-  async function handle(req: Request, res: ServerResponse, settings: PreviewSettings): Promise<void> {
+  async function handle(req: Request, res: ServerResponse, settings: PreviewSettings, url: URL, route: Route): Promise<void> {
     const base = (req.baseUrl ?? "").replace(/\/+$/, "");
-    const url = new URL(req.url ?? "/", "http://preview.invalid");
-    const route = url.pathname.replace(/\/+$/, "") || "/";
     const method = req.method ?? "GET";
     const now = parts.clock();
     const cookies = req.headers.cookie ? parseCookie(req.headers.cookie) : {};
@@ -286,16 +288,27 @@ export function createPreviewRouter(parts: PreviewRouterParts): PreviewRouter {
         send(req, res, invalid ? 400 : 200, html, body);
         return;
       }
-      default:
-        send(req, res, 404, "text/plain; charset=utf-8", "Not Found");
     }
   }
 
   return function previewRouter(req: IncomingMessage, res: ServerResponse, next?: Next): void {
     const settings = parts.settings;
+    // A path it does not serve is the app's, as with any Express router: its own 404 page (or route)
+    // answers. Mounted outside Express, with no next, a plain 404.
+    const notHere = (): void => {
+      if (next) next();
+      else send(req, res, 404, "text/plain; charset=utf-8", "Not Found");
+    };
     // Off without a secret: nothing here, and nothing says what would be.
     if (!settings) {
-      send(req, res, 404, "text/plain; charset=utf-8", "Not Found");
+      notHere();
+      return;
+    }
+    const url = new URL(req.url ?? "/", "http://preview.invalid");
+    const route = url.pathname.replace(/\/+$/, "") || "/";
+    // Before any header of the preview's own is set: the app's page must not get its policy.
+    if (!isRoute(route)) {
+      notHere();
       return;
     }
     if (res.getHeader(DECISION_HEADER) !== undefined) {
@@ -310,7 +323,7 @@ export function createPreviewRouter(parts: PreviewRouterParts): PreviewRouter {
     };
     securityHeaders(req, res, (error?: unknown) => {
       if (error) return fail(error);
-      handle(req as Request, res, settings).catch(fail);
+      handle(req as Request, res, settings, url, route).catch(fail);
     });
   };
 }
