@@ -116,7 +116,7 @@ ${error ? html`<p class="error" id="${id}-error">${error}</p>` : ""}
 
 function pickForm(base: string, form: FormState, languages: readonly string[], now: Date): Markup {
   return html`<form class="pick" method="get" action="${base}/" aria-label="Reader to preview">
-${field("region", form, "Region", (d, inv) => html`<input id="region" name="region" list="regions" value="${form.region}" required autocomplete="off" spellcheck="false" aria-describedby="${d}"${inv}${form.region ? "" : html` autofocus`}>`, "A country such as RU or a subdivision such as UA-43; type a code or a name to search the list.")}
+${field("region", form, "Region", (d, inv) => html`<input id="region" name="region" list="regions" value="${form.region}" required autocomplete="off" spellcheck="false" aria-describedby="${d}"${inv}${form.region ? "" : html` autofocus`}>`, "A country such as RU or a subdivision such as UA-43, by code or by name (Crimea); typing searches the list.")}
 ${regionDatalist()}
 ${field(
   "lang",
