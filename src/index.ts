@@ -130,7 +130,7 @@ export function geoCompliance(options: GeoComplianceOptions): GeoComplianceMiddl
         lastError: rules.lastError?.message ?? null,
         lastErrorAt: rules.lastErrorAt,
         database: { file: databases.file, type: databases.current.databaseType, builtAt: databases.current.buildEpoch },
-        log: log.status?.() ?? { enabled: true, destination: "custom", written: 0, failed: 0, pending: 0, sampledOut: 0, lastError: null, lastErrorAt: null },
+        log: log.status?.() ?? { enabled: true, destination: "custom", file: null, written: 0, failed: 0, pending: 0, sampledOut: 0, lastError: null, lastErrorAt: null },
         warnings: subdivisionCoverage(current, databases.current.databaseType),
       };
     },

@@ -100,15 +100,19 @@ describe("docs/decision-log.md: the lifecycle events as they are written", () =>
 });
 
 describe("docs/decision-log.md: rotation writes the files it names", () => {
-  it("decisions.1.jsonl, as the rotate option's row says, and status() names the base", async () => {
+  it("decisions.1.jsonl, as the rotate option's row says; status() names the option and the file being written", async () => {
     const dir = tempDir();
     const file = join(dir, "decisions.jsonl");
     const compliance = geoCompliance({ rules: shippedRulesDir(), decisionLog: { destination: file, rotate: { size: "1m" } }, watch: false });
     expect(compliance.status().log.destination).to.equal(`rotating-file:${file}`);
+    await compliance.ready;
+    for (let i = 0; i < 100 && compliance.status().log.file === null; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(compliance.status().log.file).to.equal(join(dir, "decisions.1.jsonl"));
     await compliance.close();
     const row = /^\| `rotate` \|.*$/m.exec(DOC)![0];
     expect(row).to.contain("`decisions.1.jsonl`");
     expect(row).to.contain("`rotating-file:decisions.jsonl`");
+    expect(row).to.contain("`status().log.file`");
     expect(readdirSync(dir)).to.include("decisions.1.jsonl");
     expect(readdirSync(dir)).to.not.include("decisions.jsonl");
   });

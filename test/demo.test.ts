@@ -1,11 +1,13 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
+import { execSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDemoSite } from "../demo/app.js";
 import { geoCompliance, DECISION_HEADER, shippedRules } from "../src/index.js";
 import { packageRoot } from "../src/package-root.js";
+import { locateDatabase } from "../src/region/database-package.js";
+import { DBIP_PACKAGE, installDbipPackage } from "./support/dbip-package.js";
 import { countNotices } from "./support/pages.js";
 import { listen } from "./support/server.js";
 
@@ -57,6 +59,64 @@ describe("demo site", () => {
       expect(lines.at(-1)).to.include({ type: "lifecycle", event: "stop" });
     } finally {
       child.kill("SIGKILL");
+    }
+  });
+});
+
+/** The `curl` lines of the README's quick start, each with the comment above it. */
+function readmeCurls(): Array<{ comment: string; command: string }> {
+  const readme = readFileSync(join(packageRoot(), "README.md"), "utf8");
+  const block = /The demo believes[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!.split("\n");
+  return block.flatMap((line, i) => (line.startsWith("curl ") ? [{ comment: block[i - 1] ?? "", command: line }] : []));
+}
+
+async function startDemo(cwd: string, logFile: string): Promise<{ url: string; port: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(packageRoot(), "dist/demo/server.js")], { cwd, env: { ...process.env, PORT: "0", DECISION_LOG: logFile }, stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /http:\/\/localhost:(\d+)\//.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`demo exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, port, stop: () => new Promise<void>((r) => (child.once("exit", () => r()), child.kill("SIGTERM"))) };
+}
+
+describe("demo site: the README's curl commands as written", function () {
+  this.timeout(30_000);
+  const hasDbip = (() => {
+    try {
+      locateDatabase(DBIP_PACKAGE, packageRoot());
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it("with the subdivision database installed: Russia and Crimea get the warning and DB-IP's credit, the US the page as served", async function () {
+    // A small database in the layout and record shape of DB-IP's package, installed where the demo runs.
+    const app = mkdtempSync(join(tmpdir(), "gc-demo-dbip-"));
+    if (!hasDbip) installDbipPackage(app);
+    const demo = await startDemo(app, join(app, "decisions.jsonl"));
+    try {
+      const curls = readmeCurls();
+      expect(curls.map((c) => c.comment)).to.satisfy((c: string[]) => c.some((x) => /Crimea/.test(x)));
+      const plain = readFileSync(join(packageRoot(), "demo/pages/index.html"), "utf8");
+      for (const { comment, command } of curls) {
+        const out = execSync(command.replace("http://localhost:3000", `http://localhost:${demo.port}`), { encoding: "utf8" });
+        if (/Russia|Crimea/.test(comment)) {
+          expect(countNotices(out), comment).to.equal(1);
+          expect(out, comment).to.contain("Предупреждение для читателей в России");
+        } else {
+          expect(countNotices(out), comment).to.equal(0);
+          expect(out, comment).to.equal(plain.replace("</body>", `<p class="attribution"><a href='https://db-ip.com'>IP Geolocation by DB-IP</a></p>\n</body>`));
+        }
+        expect(out, comment).to.contain("IP Geolocation by DB-IP");
+      }
+    } finally {
+      await demo.stop();
     }
   });
 });

@@ -204,10 +204,14 @@ describe("decision log delivery", function () {
       // Let each write land so the size check can roll the file between lines.
       if (i % 5 === 4) await new Promise((r) => setTimeout(r, 10));
     }
+    const writing = compliance.status().log.file;
     await compliance.close();
     await server.close();
     const files = readdirSync(dir).sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
     expect(files.length).to.be.at.least(3);
+    // status() names the file being written: the highest number, which the last lines went to.
+    expect(writing).to.equal(join(dir, files.at(-1)!));
+    expect(compliance.status().log.file).to.equal(join(dir, files.at(-1)!));
     for (const f of files) expect(f).to.match(/^decisions\.\d+\.jsonl$/);
     const lines = files.flatMap((f) => readLines(join(dir, f))); // readLines throws on a partial line
     expect(lines.filter((l) => l.type === "decision").map((l) => l.decision_id)).to.deep.equal(ids);

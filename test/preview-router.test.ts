@@ -14,6 +14,8 @@ import { listen, MemoryLog, type Running } from "./support/server.js";
 type ExpressLike = typeof express5;
 const BASE = "/_preview";
 const DE_IP = "85.214.132.117";
+/** What a browser sends for a navigation inside a frame; a tab's own page says `document`. */
+const IN_FRAME = { "Sec-Fetch-Dest": "iframe", "Sec-Fetch-Mode": "navigate" };
 
 interface Site {
   server: Running;
@@ -49,13 +51,15 @@ const get = (site: Site, path: string, cookie = "", headers: Record<string, stri
 describe("reader preview over HTTP", () => {
   describe("off without a preview secret", () => {
     for (const preview of [undefined, { secret: "" }, { secret: undefined }]) {
-      it(`answers 404 to everything, saying nothing more (preview: ${JSON.stringify(preview)})`, async () => {
+      it(`passes everything on to the app, saying nothing of the preview (preview: ${JSON.stringify(preview)})`, async () => {
         const site = await start({ preview });
         try {
           for (const [method, path] of [["GET", "/"], ["GET", "/frame?region=UA-43"], ["POST", "/login"], ["GET", "/preview.css"]] as const) {
             const res = await fetch(`${site.server.url}${BASE}${path}`, { method, redirect: "manual", ...(method === "POST" ? { body: "secret=x" } : {}) });
             expect(res.status, `${method} ${path}`).to.equal(404);
-            expect(await res.text()).to.equal("Not Found");
+            // Express's own 404, after the middleware decided the request like any other.
+            expect(await res.text()).to.contain(`Cannot ${method} ${BASE}${path.split("?")[0]}`);
+            expect(res.headers.get("geo-compliance-decision"), "decided by the middleware").to.be.a("string");
             expect(res.headers.getSetCookie()).to.deep.equal([]);
           }
           // The site itself is unaffected.
@@ -147,7 +151,7 @@ describe("reader preview over HTTP", () => {
       const res = await fetch(`${site.server.url}${BASE}/logout`, { method: "POST", headers: { cookie }, redirect: "manual" });
       expect(res.status).to.equal(303);
       const cleared = res.headers.getSetCookie();
-      expect(cleared.map((c) => c.split("=")[0])).to.deep.equal([SESSION_COOKIE, "geo_compliance_preview", "geo_compliance_preview_context"]);
+      expect(cleared.map((c) => c.split("=")[0])).to.deep.equal([SESSION_COOKIE, "geo_compliance_preview", "geo_compliance_preview_frame", "geo_compliance_preview_context"]);
       for (const c of cleared) expect(c).to.match(/Max-Age=0/);
     });
   });
@@ -179,6 +183,33 @@ describe("reader preview over HTTP", () => {
       expect(body).to.contain('<option value="ru" selected>ru: Russian (русский)</option>');
     });
 
+    it("a region may be given by name, as the help says: a subdivision's, a country's, or a label of the list", async () => {
+      for (const [name, code, title] of [
+        ["Crimea", "UA-43", "Avtonomna Respublika Krym, Ukraine"],
+        ["Avtonomna Respublika Krym, Ukraine", "UA-43", "Avtonomna Respublika Krym, Ukraine"],
+        ["sevastopol", "UA-40", "Sevastopol, Ukraine"],
+        ["Russia", "RU", "Russian Federation"],
+        ["California", "US-CA", "California, United States of America"],
+      ] as const) {
+        const res = await get(site, `${BASE}/?${new URLSearchParams({ region: name, lang: "en", path: "/" })}`, cookie);
+        const body = await res.text();
+        expect(res.status, name).to.equal(200);
+        expect(body, name).to.contain(`Decision for ${code}: ${title}`);
+        expect(body, name).to.contain(`name="region" list="regions" value="${code}"`);
+        expect(body, name).to.contain(`src="${BASE}/frame?region=${code}&amp;`);
+      }
+      const several = await get(site, `${BASE}/?region=Georgia`, cookie);
+      expect(several.status).to.equal(400);
+      expect(await several.text()).to.contain("&quot;Georgia&quot; names more than one region: GE (Georgia), US-GA (Georgia, United States of America)");
+      const none = await get(site, `${BASE}/?region=Narnia`, cookie);
+      expect(none.status).to.equal(400);
+      expect(await none.text()).to.contain("&quot;Narnia&quot; is neither a region code nor the name of a region");
+      // The frame reads names too.
+      const frame = await get(site, `${BASE}/frame?region=Crimea&path=/`, cookie);
+      expect(frame.status).to.equal(303);
+      expect(verifyPreviewToken(PREVIEW_SECRET, cookiesOf(frame).geo_compliance_preview_frame!, new Date())).to.include({ ok: true, subdivision: "UA-43" });
+    });
+
     it("a reader no rule applies to: no rules, no actions", async () => {
       const body = await (await get(site, `${BASE}/?region=JP&lang=&path=/`, cookie)).text();
       expect(body).to.contain("None: this reader gets the page as the site serves it.");
@@ -198,7 +229,7 @@ describe("reader preview over HTTP", () => {
       expect(body).to.contain('value="&lt;script&gt;alert(&quot;r&quot;)&lt;/script&gt;"');
       expect(body).to.contain("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;");
       expect(body).to.contain('value="&lt;svg onload=alert(2)&gt;"');
-      expect(body).to.contain("is not a region code");
+      expect(body).to.contain("is neither a region code nor the name of a region");
       expect(body).to.contain("is not a language tag");
       expect(body).to.contain("is not a date and time");
       // A path with markup in it is a path: kept, escaped, and framed as a path of this site.
@@ -242,19 +273,46 @@ describe("reader preview over HTTP", () => {
       expect(frame.status).to.equal(303);
       expect(frame.headers.get("location")).to.equal("/articles/harbour-bridge?x=1");
       const set = cookiesOf(frame);
-      const verified = verifyPreviewToken(PREVIEW_SECRET, set.geo_compliance_preview!, new Date());
+      expect(Object.keys(set)).to.have.members(["geo_compliance_preview_frame", "geo_compliance_preview_context"]);
+      const verified = verifyPreviewToken(PREVIEW_SECRET, set.geo_compliance_preview_frame!, new Date());
       expect(verified).to.include({ ok: true, country: "UA", subdivision: "UA-43" });
       expect((verified as { expiresAt: Date }).expiresAt.getTime()).to.be.within(Date.now() + 590_000, Date.now() + 601_000);
       for (const c of frame.headers.getSetCookie()) expect(c).to.match(/Path=\/;/).and.match(/HttpOnly/).and.match(/SameSite=Strict/);
 
       const jar = Object.entries(set).map(([k, v]) => `${k}=${v}`).join("; ");
-      const page = await get(site, "/articles/harbour-bridge", jar, { "X-Forwarded-For": DE_IP, "Accept-Language": "en" });
+      const page = await get(site, "/articles/harbour-bridge", jar, { "X-Forwarded-For": DE_IP, "Accept-Language": "en", ...IN_FRAME });
       const body = await page.text();
       expect(body).to.contain('data-geo-compliance-notice="ru-undesirable-organization"');
       expect(body).to.contain('lang="ru"');
       const [line] = await site.log.waitFor(1);
       expect(line!.region).to.deep.include({ country: "UA", subdivision: "UA-43", source: "preview" });
       expect(String((line!.region as { reason: string }).reason)).to.match(/as of 2099-03-02T10:00:00.000Z, Accept-Language ru$/);
+    });
+
+    it("the frame's cookies place pages inside a frame only: the reviewer's other tabs get the site as usual", async () => {
+      const frame = await get(site, `${BASE}/frame?region=RU&lang=ru&path=/`, cookie);
+      const jar = frame.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const before = site.log.decisions().length;
+      const tab = await get(site, "/articles/harbour-bridge", jar, { "X-Forwarded-For": DE_IP, "Accept-Language": "en", "Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate" });
+      expect(await tab.text()).to.not.contain("data-geo-compliance-notice");
+      const framed = await get(site, "/articles/harbour-bridge", jar, { "X-Forwarded-For": DE_IP, "Accept-Language": "en", ...IN_FRAME });
+      expect(await framed.text()).to.contain('data-geo-compliance-notice="ru-undesirable-organization"');
+      const lines = await site.log.waitFor(before + 2);
+      expect(lines.slice(before).map((l) => (l.region as { country: string }).country)).to.deep.equal(["DE", "RU"]);
+    });
+
+    it('language "None": the frame is decided for a browser that asks for none, as the panel says, whatever the reviewer\'s browser asks for', async () => {
+      const panel = await (await get(site, `${BASE}/?region=RU&lang=&path=/`, cookie)).text();
+      expect(panel).to.contain("<dt>Language</dt><dd>none asked for</dd>");
+      const said = /<h3>Notice from <code>[^<]+<\/code>, in ([a-z-]+)<\/h3>/.exec(panel)?.[1];
+      expect(said, "the panel names the notice's language").to.be.a("string");
+      const frame = await get(site, `${BASE}/frame?region=RU&lang=&path=/`, cookie);
+      const jar = frame.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const before = site.log.decisions().length;
+      const body = await (await get(site, "/", jar, { "Accept-Language": "en-US,en;q=0.9", ...IN_FRAME })).text();
+      expect(/data-geo-compliance-notice="[^"]+"[^>]*\blang="([a-z-]+)"|\blang="([a-z-]+)"[^>]*data-geo-compliance-notice=/.exec(body)?.slice(1).find(Boolean), "the frame's notice language").to.equal(said);
+      const [line] = (await site.log.waitFor(before + 1)).slice(before);
+      expect(String((line!.region as { reason: string }).reason)).to.match(/no Accept-Language$/);
     });
 
     it("the date and language are honoured only with a valid preview token, and only when signed with the secret", async () => {
@@ -268,8 +326,8 @@ describe("reader preview over HTTP", () => {
       // A context signed with another secret is ignored: the browser's language stands.
       const token = (await get(site, `${BASE}/frame?region=RU&path=/`, cookie)).headers.getSetCookie()[0]!.split(";")[0]!;
       const foreign = `${ctxName}=${mintPreviewContext("another-secret-of-enough-length-0123456789", { at: null, language: "uk" }, later)}`;
-      expect(await (await get(site, "/", `${token}; ${foreign}`, { "Accept-Language": "en" })).text()).to.contain('lang="en"');
-      expect(await (await get(site, "/", `${token}; ${ctx}`, { "Accept-Language": "en" })).text()).to.contain('lang="uk"');
+      expect(await (await get(site, "/", `${token}; ${foreign}`, { "Accept-Language": "en", ...IN_FRAME })).text()).to.contain('lang="en"');
+      expect(await (await get(site, "/", `${token}; ${ctx}`, { "Accept-Language": "en", ...IN_FRAME })).text()).to.contain('lang="uk"');
       const lines = await site.log.waitFor(before + 3);
       expect(lines.slice(before).map((l) => (l.region as { source: string }).source)).to.deep.equal(["geoip", "preview", "preview"]);
     });
@@ -285,6 +343,36 @@ describe("reader preview over HTTP", () => {
       await site.close();
     }
   });
+
+  for (const [name, express] of [["Express 5", express5], ["Express 4", express4 as unknown as ExpressLike]] as const) {
+    it(`a path it does not serve goes on to the app's own routes and 404 page (${name})`, async () => {
+      const compliance = geoCompliance({ rules: shippedRulesDir(), trustProxy: ["loopback"], preview: { secret: PREVIEW_SECRET }, decisionLog: false, watch: false });
+      const app = express();
+      app.use(BASE, compliance.previewRouter);
+      app.use(compliance);
+      app.get(`${BASE}/help`, (_req, res) => void res.type("text").send("how to preview"));
+      app.use((req, res) => void res.status(404).type("html").send(`<p>the site's own 404 for ${req.originalUrl}</p>`));
+      const server = await listen(app);
+      try {
+        const help = await fetch(`${server.url}${BASE}/help`);
+        expect(help.status).to.equal(200);
+        expect(await help.text()).to.equal("how to preview");
+        for (const path of ["/nope", "/frame/extra", "/login.php"]) {
+          const res = await fetch(`${server.url}${BASE}${path}`, { redirect: "manual" });
+          expect(res.status, path).to.equal(404);
+          expect(await res.text(), path).to.equal(`<p>the site's own 404 for ${BASE}${path}</p>`);
+          // The preview's own policy is for its pages only.
+          expect(res.headers.get("content-security-policy") ?? "", path).to.not.contain("frame-ancestors 'none'");
+          expect(res.headers.get("x-frame-options"), path).to.equal(null);
+        }
+        // Its own pages are still its own.
+        expect((await fetch(`${server.url}${BASE}/`, { redirect: "manual" })).status).to.equal(401);
+      } finally {
+        await server.close();
+        await compliance.close();
+      }
+    });
+  }
 
   it("works mounted in Express 4 too", async () => {
     const site = await start({}, express4 as unknown as ExpressLike);
@@ -312,7 +400,7 @@ describe("reader preview over HTTP", () => {
       const framed = async (at: string): Promise<string> => {
         const frame = await get(site, `${BASE}/frame?region=RU&lang=en&at=${at}&path=/`, cookie);
         const jar = frame.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-        return (await get(site, "/", jar)).text();
+        return (await get(site, "/", jar, IN_FRAME)).text();
       };
       expect(await framed("2099-03-02T00:00")).to.contain('data-geo-compliance-notice="ru-warning"');
       expect(await framed("")).to.not.contain("data-geo-compliance-notice");

@@ -116,10 +116,12 @@ export function createHandler(parts: MiddlewareParts) {
     let acceptLanguage = req.headers["accept-language"];
     // A preview may also fix the date and the language, for this request only; the log line says so.
     const preview = region.source === "preview" && parts.previewContext ? parts.previewContext(req, now) : null;
-    if (preview && (preview.at || preview.language)) {
+    if (preview) {
       if (preview.at) now = preview.at;
-      if (preview.language) acceptLanguage = preview.language;
-      const fixed = [preview.at ? `as of ${preview.at.toISOString()}` : "", preview.language ? `Accept-Language ${preview.language}` : ""].filter(Boolean).join(", ");
+      // The language is always the picked one: "none" is a reader whose browser asks for none, as the
+      // preview page decided it, not the reviewer's own Accept-Language.
+      acceptLanguage = preview.language ?? undefined;
+      const fixed = [preview.at ? `as of ${preview.at.toISOString()}` : "", preview.language ? `Accept-Language ${preview.language}` : "no Accept-Language"].filter(Boolean).join(", ");
       region = { ...region, reason: region.reason ? `${region.reason}; ${fixed}` : fixed };
     }
     const decision = decideFor(region, { method, path, acceptLanguage, gpc: req.headers["sec-gpc"] === "1" }, ruleset, now);

@@ -5,8 +5,9 @@ import helmet from "helmet";
 import { describeAction, decideFor, OutcomeReader, type NoticeContent } from "../rules/impact/outcome.js";
 import { mentionsIn, yamlFilesOf, type RuleMentions } from "../rules/impact/probe.js";
 import { regionName, regionRows } from "../rules/impact/regions.js";
-import { mintPreviewToken } from "../region/preview-token.js";
-import { parseRegionCode, type RegionCode } from "../region/region-code.js";
+import { mintPreviewToken, previewFrameCookie } from "../region/preview-token.js";
+import { regionByName } from "../region/region-by-name.js";
+import { formatRegionCode, parseRegionCode, type RegionCode } from "../region/region-code.js";
 import type { PreviewSettings } from "../region/resolve.js";
 import type { RuleSet } from "../rules/types.js";
 import { DECISION_HEADER, type Next } from "./middleware.js";
@@ -23,7 +24,7 @@ const MAX_FORM_BYTES = 4096;
 export type PreviewRouter = (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
 
 export interface PreviewRouterParts {
-  /** Null when no preview secret is configured: the router then answers 404 to everything. */
+  /** Null when no preview secret is configured: the router then passes everything on, as for a path it does not serve. */
   readonly settings: PreviewSettings | null;
   readonly ruleset: () => RuleSet;
   readonly clock: () => Date;
@@ -88,6 +89,10 @@ async function readForm(req: Request): Promise<URLSearchParams | null> {
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
+const ROUTES = ["/", "/frame", "/login", "/logout", "/preview.css"] as const;
+type Route = (typeof ROUTES)[number];
+const isRoute = (route: string): route is Route => (ROUTES as readonly string[]).includes(route);
+
 interface Picked {
   readonly form: FormState;
   readonly region: RegionCode | null;
@@ -100,15 +105,33 @@ interface Picked {
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?$/;
 const OFFSET_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
+const CODE_SHAPED = /^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$/;
+
+/** A code (`UA-43`), or a name the help says works (`Crimea`, a label of the list); the problem otherwise. */
+function readRegion(text: string): RegionCode | string {
+  if (CODE_SHAPED.test(text)) {
+    const parsed = parseRegionCode(text);
+    return typeof parsed === "string" ? `${parsed}.` : parsed;
+  }
+  const named = regionByName(text);
+  if (named.kind === "found") return parseRegionCode(named.code) as RegionCode;
+  if (named.kind === "several") return `"${text}" names more than one region: ${named.codes.map((c) => `${c} (${regionName(c)})`).join(", ")}; type the code of the one you mean.`;
+  return `"${text}" is neither a region code nor the name of a region; type a code such as RU or UA-43, or a name from the list such as Crimea.`;
+}
+
 /** Reads and checks the picked reader. Every value is kept as written, to be shown (escaped) beside its error. */
 function readPick(query: URLSearchParams): Picked {
   const value = (name: string): string => (query.get(name) ?? "").slice(0, 2048);
-  const form = { region: value("region").trim(), lang: value("lang").trim(), at: value("at").trim(), path: value("path").trim() || "/", errors: {} as Record<string, string> };
+  const form: { -readonly [K in keyof FormState]: FormState[K] } & { errors: Record<string, string> } = { region: value("region").trim(), lang: value("lang").trim(), at: value("at").trim(), path: value("path").trim() || "/", errors: {} as Record<string, string> };
   let region: RegionCode | null = null;
   if (form.region) {
-    const parsed = parseRegionCode(form.region);
-    if (typeof parsed === "string") form.errors.region = `${parsed}.`;
-    else region = parsed;
+    const parsed = readRegion(form.region);
+    if (typeof parsed === "string") form.errors.region = parsed;
+    else {
+      region = parsed;
+      // A name is shown back as the code it stands for, which the frame and the links carry.
+      form.region = formatRegionCode(parsed);
+    }
   } else if (query.has("region")) {
     form.errors.region = "Pick a region: a country such as RU or a subdivision such as UA-43.";
   }
@@ -203,10 +226,8 @@ export function createPreviewRouter(parts: PreviewRouterParts): PreviewRouter {
     };
   }
 
-  async function handle(req: Request, res: ServerResponse, settings: PreviewSettings): Promise<void> {
+  async function handle(req: Request, res: ServerResponse, settings: PreviewSettings, url: URL, route: Route): Promise<void> {
     const base = (req.baseUrl ?? "").replace(/\/+$/, "");
-    const url = new URL(req.url ?? "/", "http://preview.invalid");
-    const route = url.pathname.replace(/\/+$/, "") || "/";
     const method = req.method ?? "GET";
     const now = parts.clock();
     const cookies = req.headers.cookie ? parseCookie(req.headers.cookie) : {};
@@ -248,6 +269,7 @@ export function createPreviewRouter(parts: PreviewRouterParts): PreviewRouter {
         res.setHeader("Set-Cookie", [
           serialize(SESSION_COOKIE, "", { path: base || "/", httpOnly: true, sameSite: "strict", secure, maxAge: 0 }),
           serialize(settings.cookie, "", { path: "/", httpOnly: true, sameSite: "strict", secure, maxAge: 0 }),
+          serialize(previewFrameCookie(settings.cookie), "", { path: "/", httpOnly: true, sameSite: "strict", secure, maxAge: 0 }),
           serialize(previewContextCookie(settings), "", { path: "/", httpOnly: true, sameSite: "strict", secure, maxAge: 0 }),
         ]);
         redirect(res, `${base}/`);
@@ -264,10 +286,12 @@ export function createPreviewRouter(parts: PreviewRouterParts): PreviewRouter {
           return;
         }
         // The site's own page, on this origin, placed by a preview token the middleware already trusts.
+        // Path=/ because the frame may go to any page of the site, and a narrower path would lose the
+        // links followed in it; the frame cookie places only navigations inside a frame (previewFrameCookie).
         const expires = new Date(now.getTime() + PREVIEW_FRAME_TTL_MS);
         const options = { path: "/", httpOnly: true, sameSite: "strict" as const, secure, maxAge: PREVIEW_FRAME_TTL_MS / 1000 };
         res.setHeader("Set-Cookie", [
-          serialize(settings.cookie, mintPreviewToken(settings.secret, pick.region, expires), options),
+          serialize(previewFrameCookie(settings.cookie), mintPreviewToken(settings.secret, pick.region, expires), options),
           serialize(previewContextCookie(settings), mintPreviewContext(settings.secret, { at: pick.at, language: pick.language }, expires), options),
         ]);
         redirect(res, pick.path);
@@ -286,16 +310,27 @@ export function createPreviewRouter(parts: PreviewRouterParts): PreviewRouter {
         send(req, res, invalid ? 400 : 200, html, body);
         return;
       }
-      default:
-        send(req, res, 404, "text/plain; charset=utf-8", "Not Found");
     }
   }
 
   return function previewRouter(req: IncomingMessage, res: ServerResponse, next?: Next): void {
     const settings = parts.settings;
+    // A path it does not serve is the app's, as with any Express router: its own 404 page (or route)
+    // answers. Mounted outside Express, with no next, a plain 404.
+    const notHere = (): void => {
+      if (next) next();
+      else send(req, res, 404, "text/plain; charset=utf-8", "Not Found");
+    };
     // Off without a secret: nothing here, and nothing says what would be.
     if (!settings) {
-      send(req, res, 404, "text/plain; charset=utf-8", "Not Found");
+      notHere();
+      return;
+    }
+    const url = new URL(req.url ?? "/", "http://preview.invalid");
+    const route = url.pathname.replace(/\/+$/, "") || "/";
+    // Before any header of the preview's own is set: the app's page must not get its policy.
+    if (!isRoute(route)) {
+      notHere();
       return;
     }
     if (res.getHeader(DECISION_HEADER) !== undefined) {
@@ -310,7 +345,7 @@ export function createPreviewRouter(parts: PreviewRouterParts): PreviewRouter {
     };
     securityHeaders(req, res, (error?: unknown) => {
       if (error) return fail(error);
-      handle(req as Request, res, settings).catch(fail);
+      handle(req as Request, res, settings, url, route).catch(fail);
     });
   };
 }

@@ -277,7 +277,7 @@ export class DecisionLog implements DecisionSink, Flushable {
 
   status(): DecisionLogStatus {
     this.drain();
-    const counts = this.sink?.counts() ?? { destination: "none", written: 0, failed: 0, pending: 0, lastError: null, lastErrorAt: null };
+    const counts = this.sink?.counts() ?? { destination: "none", file: null, written: 0, failed: 0, pending: 0, lastError: null, lastErrorAt: null };
     return { enabled: this.sink !== null, sampledOut: this.sampledOut, ...counts };
   }
 }

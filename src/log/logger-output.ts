@@ -126,7 +126,7 @@ export class LoggerOutput {
   }
 
   counts(): OutputCounts {
-    return { destination: this.destination, written: this.written, failed: this.failed, pending: 0, lastError: this.lastError, lastErrorAt: this.lastErrorAt };
+    return { destination: this.destination, file: null, written: this.written, failed: this.failed, pending: 0, lastError: this.lastError, lastErrorAt: this.lastErrorAt };
   }
 
   /** Resolves when the logger's destination has written out what it was given (or after FLUSH_TIMEOUT_MS). */

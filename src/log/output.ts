@@ -29,6 +29,8 @@ interface Target extends Partial<EventEmitter> {
   end?: () => void;
   /** SonicBoom's count of bytes not yet written. */
   _len?: number;
+  /** SonicBoom's file, which pino-roll reopens on each new file. */
+  file?: unknown;
 }
 
 /**
@@ -41,6 +43,11 @@ type Accounting = "bytes" | "callback" | "handoff";
 export interface OutputCounts {
   /** Where lines go: `stdout`, `stderr`, `file:PATH`, `rotating-file:PATH`, `stream`. */
   readonly destination: string;
+  /**
+   * The file lines are written to now: the `destination` path, or under rotation the numbered file
+   * pino-roll opened (`decisions.3.jsonl`; null until it is open); null for streams.
+   */
+  readonly file: string | null;
   /** Lines the destination confirmed. */
   readonly written: number;
   /** Lines lost: the destination failed, was too slow, or the log was closed. */
@@ -314,9 +321,16 @@ export class LineOutput {
     this.flushTimer = null;
   }
 
+  private file(): string | null {
+    if (this.destination.startsWith("file:")) return this.destination.slice("file:".length);
+    if (!this.destination.startsWith("rotating-file:")) return null;
+    const file = this.target?.file;
+    return typeof file === "string" ? file : null;
+  }
+
   counts(): OutputCounts {
     const pending = this.queue.length + (this.accounting === "bytes" ? this.unconfirmedLines + this.batch.length : this.accounting === "callback" ? this.inflight : 0);
-    return { destination: this.destination, written: this.written, failed: this.failed, pending, lastError: this.lastError, lastErrorAt: this.lastErrorAt };
+    return { destination: this.destination, file: this.file(), written: this.written, failed: this.failed, pending, lastError: this.lastError, lastErrorAt: this.lastErrorAt };
   }
 
   /** Writes out what is buffered before returning: for a signal or process exit, when nothing asynchronous can be trusted to finish. */

@@ -19,6 +19,15 @@ export const DEFAULT_PREVIEW_HEADER = "Geo-Compliance-Preview";
 
 const SIGNATURE_BYTES = 32;
 
+/**
+ * The cookie the reader preview's frame carries its token in. A frame reaches any path of the site,
+ * so it is `Path=/`; what keeps it to the frame is that it is honoured only on a navigation inside a
+ * frame (`Sec-Fetch-Dest: iframe`), never on the top-level page of another tab.
+ */
+export function previewFrameCookie(cookie: string): string {
+  return `${cookie}_frame`;
+}
+
 /** Throws when the secret cannot key a preview token. */
 export function checkPreviewSecret(secret: unknown): string {
   if (typeof secret !== "string") throw new TypeError("the preview secret must be a string");

@@ -8,7 +8,7 @@ import { readRegionHeaders, type HeaderSource } from "./cdn-headers.js";
 import { clientAddress, normalizeAddress, type ClientAddress, type TrustFunction } from "./client-address.js";
 import type { GeoIpDatabase, GeoIpHit } from "./geoip.js";
 import { NetworkTable } from "./networks.js";
-import { verifyPreviewToken } from "./preview-token.js";
+import { previewFrameCookie, verifyPreviewToken } from "./preview-token.js";
 import { unknownRegion, type Region } from "./types.js";
 
 const UNROUTABLE = new Set(["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "private", "reserved", "uniqueLocal", "ipv4Mapped", "rfc6145", "rfc6052", "6to4", "teredo", "benchmarking", "amt", "as112", "deprecated", "orchid2", "droneRemoteIdProtocolEntityTags"]);
@@ -182,8 +182,13 @@ export class RegionResolver {
     if (typeof header === "string" && header.length > 0) candidates.push(["header", header.trim()]);
     const cookieHeader = req.headers.cookie;
     if (cookieHeader && cookieHeader.includes(preview.cookie)) {
-      const value = parseCookie(cookieHeader)[preview.cookie];
+      const cookies = parseCookie(cookieHeader);
+      const value = cookies[preview.cookie];
       if (value) candidates.push(["cookie", value]);
+      // The reader preview's frame cookie places the framed page only; the reviewer's other tabs are theirs.
+      const framed = cookies[previewFrameCookie(preview.cookie)];
+      const dest = req.headers["sec-fetch-dest"];
+      if (framed && (dest === "iframe" || dest === "frame")) candidates.push(["preview frame cookie", framed]);
     }
     if (candidates.length === 0) return null;
     const now = this.clock();

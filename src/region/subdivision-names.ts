@@ -50,7 +50,7 @@ const ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
 const FILED_UNDER_OTHER_COUNTRY: Readonly<Record<string, readonly string[]>> = { RU: ["UA"] };
 
 /** Lower case, no accents, apostrophes or parentheses, single spaces. */
-function simplify(name: string): string {
+export function simplify(name: string): string {
   return name
     .normalize("NFD")
     .replace(/[\u0300-\u036f]/g, "")
@@ -70,6 +70,7 @@ function normalize(name: string): string {
     .trim();
 }
 
+const ALL_ISO = iso31662.map((s) => ({ code: s.code, stem: normalize(s.name), plain: simplify(s.name) }));
 const ISO_BY_COUNTRY = new Map<string, { code: string; stem: string }[]>();
 for (const s of iso31662) {
   if (s.parent.length !== 2) continue;
@@ -107,4 +108,22 @@ export function subdivisionCodeByName(country: string, name: string): string | n
     if (code) return code;
   }
   return null;
+}
+
+/**
+ * Every subdivision, of any country, that `name` names exactly: an ISO name, the same less its
+ * generic words ("Donetska" for "Donetska oblast"), or a listed English name ("Crimea"). For a
+ * reviewer who types a name rather than a code; a name of several (Georgia) gives them all.
+ */
+export function subdivisionsNamed(name: string): string[] {
+  const plain = simplify(name);
+  const wanted = normalize(name);
+  if (!wanted) return [];
+  const found = new Set<string>();
+  for (const aliases of Object.values(ALIASES)) {
+    const alias = aliases[plain] ?? aliases[wanted];
+    if (alias) found.add(alias);
+  }
+  for (const s of ALL_ISO) if (s.stem === wanted || s.plain === plain) found.add(s.code);
+  return [...found].sort();
 }

@@ -11,6 +11,8 @@ export function dbipEntries(): { v4: MmdbEntry[]; v6: MmdbEntry[] } {
     v4: [
       { network: "77.88.0.0/18", record: dbipCityRecord("RU", "Moscow", "Moscow") },
       { network: "91.207.56.0/22", record: dbipCityRecord("RU", "Crimea", "Simferopol") },
+      // Where the README's curl for a reader in Crimea comes from, as DB-IP Lite City files it.
+      { network: "46.172.192.0/20", record: dbipCityRecord("RU", "Crimea", "Simferopol") },
       { network: "176.36.0.0/16", record: dbipCityRecord("UA", "Kyiv City", "Kyiv") },
       { network: "85.214.0.0/16", record: dbipCityRecord("DE", "Berlin", "Berlin") },
       { network: "8.8.8.0/24", record: dbipCityRecord("US", "California", "Mountain View") },

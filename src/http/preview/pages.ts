@@ -116,17 +116,17 @@ ${error ? html`<p class="error" id="${id}-error">${error}</p>` : ""}
 
 function pickForm(base: string, form: FormState, languages: readonly string[], now: Date): Markup {
   return html`<form class="pick" method="get" action="${base}/" aria-label="Reader to preview">
-${field("region", form, "Region", (d, inv) => html`<input id="region" name="region" list="regions" value="${form.region}" required autocomplete="off" spellcheck="false" aria-describedby="${d}"${inv}${form.region ? "" : html` autofocus`}>`, "A country such as RU or a subdivision such as UA-43; type a code or a name to search the list.")}
+${field("region", form, "Region", (d, inv) => html`<input id="region" name="region" list="regions" value="${form.region}" required autocomplete="off" spellcheck="false" aria-describedby="${d}"${inv}${form.region ? "" : html` autofocus`}>`, "A country such as RU or a subdivision such as UA-43, by code or by name (Crimea); typing searches the list.")}
 ${regionDatalist()}
 ${field(
   "lang",
   form,
   "Language the reader's browser asks for",
   (d, inv) => html`<select id="lang" name="lang" aria-describedby="${d}"${inv}>
-<option value=""${form.lang === "" ? html` selected` : ""}>None: the rule's default language</option>
+<option value=""${form.lang === "" ? html` selected` : ""}>None asked for</option>
 ${[...new Set([...languages, ...(form.lang && !form.errors.lang ? [form.lang] : [])])].map((l) => html`<option value="${l}"${l === form.lang ? html` selected` : ""}>${l}: ${languageName(l)}</option>`)}
 </select>`,
-  "The languages the rules have texts in.",
+  "None: the browser asks for no language, so each rule's default is shown. The others are the languages the rules have texts in.",
 )}
 ${field("at", form, "Date and time (UTC)", (d, inv) => html`<input id="at" name="at" type="datetime-local" step="1" value="${form.at}" aria-describedby="${d}"${inv}>`, `Empty: now (${now.toISOString().slice(0, 16).replace("T", " ")} UTC).`)}
 ${field("path", form, "Page", (d, inv) => html`<input id="path" name="path" value="${form.path}" autocomplete="off" spellcheck="false" aria-describedby="${d}"${inv}>`, "A path on this site, such as / or /articles/harbour-bridge.")}

@@ -17,8 +17,16 @@ h1 { font-size: 1.4rem; margin: 0; }
 h2 { font-size: 1.15rem; margin: 0 0 8px; }
 h3 { font-size: 1rem; margin: 14px 0 4px; }
 .intro { margin: 4px 0 0; color: var(--muted); }
-form.pick { display: flex; flex-wrap: wrap; gap: 12px 16px; align-items: flex-end; margin-bottom: 16px; }
 .field { display: flex; flex-direction: column; min-width: 12em; flex: 1 1 12em; }
+/* The fields' labels, controls, errors and help each share a row across the form (subgrid), so the
+   controls line up whatever wraps above or below them; the button has a row of its own. */
+form.pick { display: grid; grid-template-columns: repeat(auto-fit, minmax(15em, 1fr)); column-gap: 16px; row-gap: 2px; margin-bottom: 16px; }
+form.pick .field { display: grid; grid-template-rows: subgrid; grid-row: span 4; min-width: 0; }
+form.pick .field > label { grid-row: 1; align-self: end; }
+form.pick .field > input, form.pick .field > select { grid-row: 2; width: 100%; min-width: 0; }
+form.pick .field > .error { grid-row: 3; }
+form.pick .field > .help { grid-row: 4; margin-bottom: 10px; }
+form.pick > button { grid-column: 1 / -1; justify-self: start; }
 .field label { font-weight: 600; }
 .help { margin: 2px 0 0; font-size: .85rem; color: var(--muted); }
 .error { margin: 4px 0 0; color: var(--warn); font-weight: 600; }
