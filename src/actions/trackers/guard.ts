@@ -15,10 +15,14 @@ export interface GuardConfig {
  * `WebSocket`, `EventSource`, `WebTransport`, `Cache#add`, worklets, `importScripts`, workers and
  * service workers, `FontFace` sources, and STUN/TURN servers given to `RTCPeerConnection`.
  *
- * Not hookable, left to the Content-Security-Policy (in `third-party` mode only): dynamic
- * `import()`, and static imports of module workers (fetched before any of their code runs). What a
- * first-party worker script fetches by itself obeys the policy sent with that script's own
- * response, which is why worker scripts get one too.
+ * `import()` cannot be hooked: it is a keyword. The server rewrite wraps every `import(expr)` of the
+ * site's own scripts (files and inline) in a call of the check defined here under
+ * `Symbol.for("geo-compliance.import")`, which returns a URL that loads nothing for a blocked host;
+ * where the check is missing the wrapped call throws. First-party worker scripts get this same code
+ * first (`workerGuardScript`), since nothing from the page reaches a worker's global; static
+ * imports of a module worker are fetched before any of its code runs, and are rewritten on the
+ * server. In `third-party` mode the Content-Security-Policy, sent on worker scripts too, stands
+ * behind all of it.
  */
 const NET = String.raw`
 function net(w,R,L,FP,FH){
@@ -68,6 +72,7 @@ for(var j=0;j<l.length;j++){var m=/^\s*(?:stuns?|turns?):(\[[^\]]*\]|[^:?\/]*)/i
 var PC=w.RTCPeerConnection,P2=ctor("RTCPeerConnection",function(a){return ice(a[0])});if(P2&&w.webkitRTCPeerConnection===PC)w.webkitRTCPeerConnection=P2;
 hook(PC&&PC.prototype,"setConfiguration",function(n){return function(c){var b=ice(c);if(b!=null){deny(b);throw err()}return n.apply(this,arguments)}});
 ctor("FontFace",function(a){if(typeof a[1]==="string"&&css(a[1])){deny(a[1]);a[1]="local(geo-compliance-blocked)"}return null});
+try{Object.defineProperty(w,w.Symbol.for("geo-compliance.import"),{configurable:true,value:function(u){var s=String(u);if(blocked(s)){deny(s);return"about:invalid"}return s}})}catch(e){}
 return{b:blocked,d:deny,c:css,h:hook,G:G}}
 `;
 
@@ -237,11 +242,36 @@ else if(x.nodeType===1&&!(m.attributeName==="type"&&held(x)))chk(x)}flush()}).ob
 page(W);
 `;
 
-/** The guard script for one configuration: ASCII only, so it is right in a page of any charset. */
+/** The guard script of a page for one configuration. */
 export function guardScript(config: GuardConfig): string {
+  return ascii(`(function(W,R,L,FP,FH){"use strict";${NET.trim()}\n${PAGE.trim()}})(window,${guardArgs(config)});`);
+}
+
+/** The arguments R, L, FP, FH of the guard's function, as source. */
+function guardArgs(config: GuardConfig): string {
   const needsList = config.rules.some((r) => r.mode === "list");
   const rules = config.rules.map((r) => ({ m: r.mode, a: r.allow }));
-  const args = [rules, needsList ? config.listDomains.join("|") : "", config.firstPartyDomain ?? "", config.firstPartyHost ?? ""].map((a) => JSON.stringify(a)).join(",");
-  const source = `(function(W,R,L,FP,FH){"use strict";${NET.trim()}\n${PAGE.trim()}})(window,${args});`;
+  return [rules, needsList ? config.listDomains.join("|") : "", config.firstPartyDomain ?? "", config.firstPartyHost ?? ""].map((a) => JSON.stringify(a)).join(",");
+}
+
+/** ASCII only, so the script is right in a page or a script file of any charset. */
+function ascii(source: string): string {
   return source.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The key of the `import()` check on a realm's global; the server rewrite of scripts calls it. */
+export const IMPORT_CHECK = "geo-compliance.import";
+
+/**
+ * The guard for a worker's global (dedicated, shared, service, module), put first in a first-party
+ * worker script: `fetch`, XHR, `importScripts`, WebSocket, EventSource, nested workers, and the
+ * `import()` check. One line, so the script's line numbers stay. `onlyInWorker`: for a script whose
+ * request did not say where it runs (no `Sec-Fetch-Dest`), the guard checks that itself. Installed
+ * once per global: every module of a module worker's graph carries it, and the first that runs
+ * installs it.
+ */
+export function workerGuardScript(config: GuardConfig, onlyInWorker: boolean): string {
+  const when = onlyInWorker ? `typeof WorkerGlobalScope!=="function"||!(W instanceof WorkerGlobalScope)||` : "";
+  // NET's lines end where a statement does, so joined they read the same.
+  return ascii(`(function(W,R,L,FP,FH){"use strict";if(${when}W[Symbol.for(${JSON.stringify(IMPORT_CHECK)})])return;${NET.trim().replace(/\n/g, "")}net(W,R,L,FP,FH)})(self,${guardArgs(config)});`);
 }
