@@ -201,3 +201,16 @@ describe("first-party scripts and stylesheets over HTTP", () => {
     expect(image.headers["cache-control"]).to.equal("public, max-age=600");
   });
 });
+
+describe("data: documents in frames for a protected reader", () => {
+  it("switches off a data: frame, object or embed whose document loads a blocked host or runs script, and keeps a harmless one", () => {
+    const plan = planOf([trackers("list")]);
+    const img = encodeURIComponent(`<img src="${TRACKER}">`);
+    const b64 = Buffer.from(`<img src="${TRACKER}">`).toString("base64");
+    for (const markup of [`<iframe src="data:text/html,${img}"></iframe>`, `<iframe src="data:text/html;base64,${b64}"></iframe>`, `<object data="data:text/html,${img}"></object>`, `<iframe src="data:text/html,%3Cscript%3Ex()%3C/script%3E"></iframe>`]) {
+      expect(rewrite(markup, plan).out.toString(), markup).to.match(/data-geo-compliance-(src|data)="data:/);
+    }
+    const harmless = `<iframe src="data:text/html,%3Cp%3Ehello%3C/p%3E"></iframe><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">`;
+    expect(rewrite(harmless, plan).out.toString()).to.contain(harmless);
+  });
+});
