@@ -43,17 +43,17 @@ describe("which paths the rules can treat differently by region", () => {
 
   it("is every path while any rule applies to every path (today's rule language), and none without rules", () => {
     // The shipped Russia rule sends Referrer-Policy (a document policy) and switches trackers off.
-    const shipped = { byRegion: true, byGpc: false, scripts: true, assets: false, cookies: true };
+    const shipped = { byRegion: true, byGpc: false, scripts: true, styles: true, assets: false, cookies: true };
     expect(cacheScope(base, "/")).to.deep.equal(shipped);
     expect(cacheScope(base, "/static/site.css")).to.deep.equal(shipped);
     const empty = compileRules([], [], new Date());
-    expect(cacheScope(empty, "/")).to.deep.equal({ byRegion: false, byGpc: false, scripts: false, assets: false, cookies: false });
+    expect(cacheScope(empty, "/")).to.deep.equal({ byRegion: false, byGpc: false, scripts: false, styles: false, assets: false, cookies: false });
   });
 
   it("asks rules limited by paths about the path, and notes rules that depend on Sec-GPC", () => {
     const news = ruleLike(base, "news-only", { paths: (p: string) => (p.startsWith("/news/") ? (p.startsWith("/news/open/") ? "excluded" : "ok") : "not-included"), whenGpc: true });
     const limited = ruleSetWith(base, [news]);
-    const none = { byRegion: false, byGpc: false, scripts: false, assets: false, cookies: false };
+    const none = { byRegion: false, byGpc: false, scripts: false, styles: false, assets: false, cookies: false };
     expect(cacheScope(limited, "/news/1")).to.deep.include({ byRegion: true, byGpc: true });
     expect(cacheScope(limited, "/news/open/1")).to.deep.equal(none);
     expect(cacheScope(limited, "/about")).to.deep.equal(none);
@@ -69,9 +69,9 @@ describe("which paths the rules can treat differently by region", () => {
   it("notes what each rule's actions reach: pages only, scripts, assets, responses that set cookies", () => {
     const [ru] = base.rules.filter((r) => r.id === RULE);
     const only = (overrides: Record<string, unknown>) => cacheScope(ruleSetWith(base, [ruleLike(base, "r", { trackers: null, cookies: null, headers: [], headerKeys: [], block: null, redirect: null, ...overrides })]), "/");
-    expect(only({}), "a notice reaches pages only").to.deep.equal({ byRegion: true, byGpc: false, scripts: false, assets: false, cookies: false });
-    expect(only({ trackers: ru!.trackers })).to.deep.include({ scripts: true, assets: false, cookies: true });
-    expect(only({ headers: [{ kind: "header", rule: "r", name: "Referrer-Policy", value: "no-referrer" }], headerKeys: ["referrer-policy"] })).to.deep.include({ scripts: true, assets: false, cookies: false });
+    expect(only({}), "a notice reaches pages only").to.deep.equal({ byRegion: true, byGpc: false, scripts: false, styles: false, assets: false, cookies: false });
+    expect(only({ trackers: ru!.trackers }), "trackers rewrite scripts and stylesheets, not images").to.deep.include({ scripts: true, styles: true, assets: false, cookies: true });
+    expect(only({ headers: [{ kind: "header", rule: "r", name: "Referrer-Policy", value: "no-referrer" }], headerKeys: ["referrer-policy"] })).to.deep.include({ scripts: true, styles: false, assets: false, cookies: false });
     expect(only({ headers: [{ kind: "header", rule: "r", name: "X-Robots-Tag", value: "noindex" }], headerKeys: ["x-robots-tag"] })).to.deep.include({ scripts: true, assets: true });
     expect(only({ block: { status: 451 } }), "a block withholds assets too").to.deep.include({ scripts: true, assets: true });
   });
@@ -87,12 +87,16 @@ describe("which paths the rules can treat differently by region", () => {
     expect(kindOf("application/json")).to.equal("page");
     expect(kindOf("text/javascript; charset=UTF-8")).to.equal("script");
     expect(kindOf("application/javascript")).to.equal("script");
-    for (const type of ["text/css; charset=UTF-8", "image/png", "image/webp", "font/woff2", "video/mp4", "audio/mpeg"]) expect(kindOf(type), type).to.equal("asset");
-    expect(kindOf(undefined, "/static/site.css")).to.equal("asset");
+    expect(kindOf("text/css; charset=UTF-8")).to.equal("style");
+    for (const type of ["image/png", "image/webp", "font/woff2", "video/mp4", "audio/mpeg"]) expect(kindOf(type), type).to.equal("asset");
+    expect(kindOf(undefined, "/static/site.css")).to.equal("style");
     expect(kindOf(undefined, "/static/app.mjs")).to.equal("script");
     expect(kindOf(undefined, "/articles/1")).to.equal("page");
-    const scope = { byRegion: true, byGpc: false, scripts: false, assets: false, cookies: true };
+    const scope = { byRegion: true, byGpc: false, scripts: false, styles: false, assets: false, cookies: true };
     expect(reachesResponse(scope, "page", false)).to.equal(true);
+    expect(reachesResponse(scope, "style", false)).to.equal(false);
+    expect(reachesResponse({ ...scope, styles: true }, "style", false), "a stylesheet the trackers rewrite").to.equal(true);
+    expect(reachesResponse({ ...scope, styles: true }, "asset", false), "an image they do not").to.equal(false);
     expect(reachesResponse(scope, "asset", false)).to.equal(false);
     expect(reachesResponse(scope, "asset", true), "a dropped cookie changes it").to.equal(true);
     expect(reachesResponse({ ...scope, byRegion: false }, "page", false)).to.equal(false);
@@ -162,8 +166,8 @@ for (const [name, express] of [
           expect(await cacheControl("/none", ip), ip).to.equal("private");
           expect(await cacheControl("/public", ip), ip).to.equal("private, max-age=600");
           expect(await cacheControl("/write-head", ip), ip).to.equal("private");
-          // No rule of the shipped set changes a stylesheet: it keeps express.static's caching.
-          expect(await cacheControl("/static/site.css", ip), ip).to.equal("public, max-age=0");
+          // The shipped rule's trackers rewrite stylesheets: one differs by region like a page.
+          expect(await cacheControl("/static/site.css", ip), ip).to.equal("private, max-age=0");
         }
       });
 
@@ -288,14 +292,14 @@ for (const [name, express] of [
       };
     }
 
-    it("stylesheets and images keep their Cache-Control and get no document policy; pages are still private", async () => {
+    it("images keep their Cache-Control, stylesheets under tracker rules are private, and neither gets a document policy; pages are still private", async () => {
       const site = await start({});
       try {
         for (const ip of [RU, US]) {
           for (const path of ["/assets/site.css", "/assets/pixel.png"]) {
             const res = await site.get(path, ip);
             expect(res.status, path).to.equal(200);
-            expect(res.headers.get("cache-control"), `${path} ${ip}`).to.equal(IMMUTABLE);
+            expect(res.headers.get("cache-control"), `${path} ${ip}`).to.equal(path.endsWith(".css") ? `private, ${IMMUTABLE.replace("public, ", "")}` : IMMUTABLE);
             expect(res.headers.get("content-security-policy"), path).to.equal(null);
             expect(res.headers.get("referrer-policy"), path).to.equal(null);
             // Still decided and logged: the asset is only left out of what the rules cannot change.
@@ -303,15 +307,22 @@ for (const [name, express] of [
           }
           expect((await site.get("/", ip)).headers.get("cache-control"), ip).to.equal("private, max-age=600");
         }
-        // A revalidation answers 304 without Content-Type: the extension says it is a stylesheet.
+        // A revalidation answers 304 without Content-Type: the extension says it is an image.
         // (node:http, as fetch adds Cache-Control: no-cache to conditional requests.)
-        const first = await site.get("/assets/site.css", RU);
-        const revalidated = await new Promise<IncomingMessage>((resolve, reject) =>
-          httpGet(`${site.url}/assets/site.css`, { headers: { "X-Forwarded-For": RU, Accept: "text/css,*/*;q=0.1", "If-None-Match": first.headers.get("etag")! } }, (res) => resolve(res.resume())).on("error", reject),
-        );
-        expect(revalidated.statusCode).to.equal(304);
-        expect(revalidated.headers["content-type"]).to.equal(undefined);
-        expect(revalidated.headers["cache-control"]).to.equal(IMMUTABLE);
+        const revalidate = async (path: string, accept: string): Promise<IncomingMessage> => {
+          const first = await site.get(path, RU);
+          return new Promise<IncomingMessage>((resolve, reject) =>
+            httpGet(`${site.url}${path}`, { headers: { "X-Forwarded-For": RU, Accept: accept, "If-None-Match": first.headers.get("etag")! } }, (res) => resolve(res.resume())).on("error", reject),
+          );
+        };
+        const image = await revalidate("/assets/pixel.png", "image/*");
+        expect(image.statusCode).to.equal(304);
+        expect(image.headers["content-type"]).to.equal(undefined);
+        expect(image.headers["cache-control"]).to.equal(IMMUTABLE);
+        // A protected reader's stylesheet is revalidated against the rewritten file's validator.
+        const style = await revalidate("/assets/site.css", "text/css,*/*;q=0.1");
+        expect(style.statusCode).to.equal(304);
+        expect(style.headers["cache-control"]).to.equal(`private, ${IMMUTABLE.replace("public, ", "")}`);
       } finally {
         await site.close();
       }

@@ -136,7 +136,9 @@ describe("response headers for a protected reader over HTTP", () => {
       const res = await rawRequest(`${server.url}/worker.js`, { headers: { "X-Forwarded-For": RU, "Sec-Fetch-Dest": dest, Host: "news.example:8080" } });
       const [policy] = headerLines(res, "content-security-policy");
       expect(policy, dest).to.match(/connect-src 'self' news\.example:\* \*\.news\.example:\* static-cdn\.example \*\.static-cdn\.example;/);
-      expect(res.body).to.equal('fetch("https://collect.other.example/")');
+      // The worker guard goes first, for the worker's own global; the script follows unchanged.
+      expect(res.body, dest).to.match(/^\(function\(W,R,L,FP,FH\)\{/);
+      expect(res.body.endsWith('fetch("https://collect.other.example/")'), dest).to.equal(true);
     }
   });
 

@@ -14,15 +14,20 @@ export interface CacheScope {
   readonly byRegion: boolean;
   /** Some rule for this path applies only with, or only without, `Sec-GPC: 1`. */
   readonly byGpc: boolean;
-  /** Some rule for this path sets headers a script obeys when it runs as a worker (trackers, headers, cookies). */
+  /**
+   * Some rule for this path sets headers a script obeys when it runs as a worker (trackers, headers,
+   * cookies), or rewrites scripts (trackers: their imports, and a worker's own guard).
+   */
   readonly scripts: boolean;
+  /** Some rule for this path rewrites stylesheets (trackers: the `url()` and `@import` of blocked hosts). */
+  readonly styles: boolean;
   /** Some rule for this path sets a header that is not a document policy, so it reaches assets too. */
   readonly assets: boolean;
   /** Some rule for this path drops cookies (trackers, cookies), which changes any response that sets one. */
   readonly cookies: boolean;
 }
 
-const NONE: CacheScope = Object.freeze({ byRegion: false, byGpc: false, scripts: false, assets: false, cookies: false });
+const NONE: CacheScope = Object.freeze({ byRegion: false, byGpc: false, scripts: false, styles: false, assets: false, cookies: false });
 
 /**
  * Response headers that govern only a document, or a worker started from a script: on a stylesheet,
@@ -42,12 +47,18 @@ export const DOCUMENT_POLICY_HEADERS: ReadonlySet<string> = new Set([
   "origin-agent-cluster",
 ]);
 
-/** How a response's kind decides what rules reach: its whole body and headers, or its headers only. */
-export type ResponseKind = "page" | "script" | "asset";
+/**
+ * How a response's kind decides what rules reach: a page's whole body and headers; a script's and a
+ * stylesheet's body when trackers are blocked (their imports and URLs are rewritten), and their
+ * headers; an asset's headers only.
+ */
+export type ResponseKind = "page" | "script" | "style" | "asset";
 
 const SCRIPT_TYPES = /^\s*(?:text|application)\/(?:javascript|ecmascript|x-javascript)\s*(?:;|$)/i;
 const ASSET_TYPES = /^\s*(?:text\/css|image\/(?!svg)[\w.+-]+|font\/[\w.+-]+|audio\/[\w.+-]+|video\/[\w.+-]+|application\/(?:font-woff2?|vnd\.ms-fontobject|x-font-[\w-]+))\s*(?:;|$)/i;
+const STYLE_TYPES = /^\s*text\/css\s*(?:;|$)/i;
 const SCRIPT_EXTENSIONS = /\.m?js$/i;
+const STYLE_EXTENSIONS = /\.css$/i;
 const ASSET_EXTENSIONS = /\.(?:css|png|jpe?g|gif|webp|avif|ico|bmp|woff2?|ttf|otf|eot|mp3|mp4|webm|ogg|m4a|wav)$/i;
 
 /**
@@ -57,8 +68,8 @@ const ASSET_EXTENSIONS = /\.(?:css|png|jpe?g|gif|webp|avif|ico|bmp|woff2?|ttf|ot
  */
 export function responseKind(res: ServerResponse, path: string): ResponseKind {
   const type = res.getHeader("content-type");
-  if (typeof type === "string" && type.trim() !== "") return SCRIPT_TYPES.test(type) ? "script" : ASSET_TYPES.test(type) ? "asset" : "page";
-  return SCRIPT_EXTENSIONS.test(path) ? "script" : ASSET_EXTENSIONS.test(path) ? "asset" : "page";
+  if (typeof type === "string" && type.trim() !== "") return SCRIPT_TYPES.test(type) ? "script" : STYLE_TYPES.test(type) ? "style" : ASSET_TYPES.test(type) ? "asset" : "page";
+  return SCRIPT_EXTENSIONS.test(path) ? "script" : STYLE_EXTENSIONS.test(path) ? "style" : ASSET_EXTENSIONS.test(path) ? "asset" : "page";
 }
 
 /** Whether the rules of a scope can change a response of this kind (and with or without Set-Cookie) by region. */
@@ -66,7 +77,7 @@ export function reachesResponse(scope: CacheScope, kind: ResponseKind, setsCooki
   if (!scope.byRegion) return false;
   if (kind === "page") return true;
   if (scope.cookies && setsCookie) return true;
-  return kind === "script" ? scope.scripts : scope.assets;
+  return kind === "script" ? scope.scripts : kind === "style" ? scope.styles || scope.assets : scope.assets;
 }
 
 interface CompiledScope {
@@ -86,13 +97,14 @@ function addRule(flags: Flags, rule: CompiledRule): void {
   const dropsCookies = rule.trackers !== null || rule.cookies !== null;
   if (dropsCookies || rule.headers.length > 0) flags.scripts = true;
   if (dropsCookies) flags.cookies = true;
+  if (rule.trackers !== null) flags.styles = true;
   if (rule.headerKeys.some((name) => !DOCUMENT_POLICY_HEADERS.has(name))) flags.assets = true;
   // A reader it leaves alone gets the app's response, which a cache must not hand to one it withholds it from.
-  if (rule.block !== null || rule.redirect !== null) flags.scripts = flags.assets = true;
+  if (rule.block !== null || rule.redirect !== null) flags.scripts = flags.styles = flags.assets = true;
 }
 
 const sameScope = (a: CacheScope, b: CacheScope): boolean =>
-  a.byRegion === b.byRegion && a.byGpc === b.byGpc && a.scripts === b.scripts && a.assets === b.assets && a.cookies === b.cookies;
+  a.byRegion === b.byRegion && a.byGpc === b.byGpc && a.scripts === b.scripts && a.styles === b.styles && a.assets === b.assets && a.cookies === b.cookies;
 
 function compileScope(ruleset: RuleSet): CompiledScope {
   const flags: Flags = { ...NONE };

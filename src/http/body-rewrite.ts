@@ -4,7 +4,7 @@ import { parse as parseCookies } from "cookie";
 import { consentDefaultScript } from "../actions/consent.js";
 import { dismissalCookieName, noticeRevision, type NoticeRenderer, type NoticeStyle } from "../actions/notice.js";
 import { parseSimpleSelector, SelectorError, type SimpleSelector } from "../actions/notice-selector.js";
-import { guardScript } from "../actions/trackers/guard.js";
+import { guardScript, workerGuardScript } from "../actions/trackers/guard.js";
 import { documentHost } from "../actions/trackers/first-party.js";
 import type { TrackerList } from "../actions/trackers/list.js";
 import { TrackerMatcher } from "../actions/trackers/matcher.js";
@@ -21,6 +21,7 @@ import { ResponseTap, type BodyPlan } from "./intercept.js";
 import type { PagePlan, PlannedNotice } from "./page-rewriter.js";
 import { RewriteCache } from "./rewrite-cache.js";
 import { notRewritableBecause } from "./rewritable.js";
+import { mayBeSubresource, rewriteSubresourceWhole, scriptDestination, subresourceKind, SubresourceRewriter, type ScriptDestination, type SubresourcePlan } from "./subresource-rewrite.js";
 
 /** What an app that renders the notice itself sets in `res.locals.geoCompliance`. */
 export interface NoticeMarks {
@@ -77,6 +78,10 @@ export interface ReaderFacts {
   readonly host: string | null;
   readonly cookies: string | undefined;
   readonly ifNoneMatch: string | undefined;
+  /** The path without the query: a response without a Content-Type is told apart by its extension. */
+  readonly path?: string;
+  /** Where a script will run, for the worker guard (not said when absent). */
+  readonly destination?: ScriptDestination;
 }
 
 /** Browsers ask for pages with text/html in Accept; a request without Accept may get a page too. */
@@ -111,6 +116,7 @@ export class BodyRewriting {
   private readonly rulesIndex = new WeakMap<RuleSet, Map<string, CompiledRule>>();
   private readonly selectors = new Map<string, SimpleSelector | SelectorError>();
   private readonly headScripts = new Map<string, { bytes: Buffer; hashes: string[] }>();
+  private readonly workerGuards = new Map<string, string>();
   private readonly plans = new WeakMap<RuleSet, Map<string, KnownPlan>>();
 
   constructor(private readonly options: BodyRewritingOptions) {
@@ -136,14 +142,20 @@ export class BodyRewriting {
   attach(req: IncomingMessage, res: ServerResponse, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome, tap?: ResponseTap): void {
     if (!BodyRewriting.wantsBody(decision)) return;
     const headers = req.headers;
+    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
     const facts: ReaderFacts = {
       method: req.method ?? "GET",
       host: documentHost(req),
       cookies: headers.cookie,
       ifNoneMatch: headers["if-none-match"],
+      path,
+      destination: scriptDestination(req),
     };
-    // Only for requests that want a page: images and media keep their 304s and byte ranges.
-    if (acceptsHtml(headers.accept)) {
+    // Only for requests that want a page, or a stylesheet or script the trackers rewrite: images
+    // and media keep their 304s and byte ranges.
+    if (acceptsHtml(headers.accept) || (decision.actions.some((a) => a.kind === "trackers") && mayBeSubresource(req, path))) {
       delete headers["if-none-match"];
       delete headers["if-modified-since"];
       delete headers["if-match"];
@@ -157,7 +169,9 @@ export class BodyRewriting {
   private onHeaders(res: ServerResponse, whole: Buffer | null, facts: ReaderFacts, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome): BodyPlan | null {
     const head = facts.method === "HEAD";
     const why = notRewritableBecause(head ? "GET" : facts.method, res);
-    if (why !== null) return null;
+    // A stylesheet or script is rewritten for its trackers alone (see subresource-rewrite.ts).
+    const sub = why === "not HTML" ? subresourceKind(res, facts.path ?? "") : null;
+    if (why !== null && sub === null) return null;
     const declaredLabel = contentTypeCharset(res.getHeader("content-type") as string);
     const declared: CharsetMode | null = declaredLabel ? charsetMode(declaredLabel) : null;
     if (declared === "unsupported") {
@@ -170,7 +184,8 @@ export class BodyRewriting {
       return null;
     }
     const plan = this.planFor(facts, decision, ruleset, marks, outcome);
-    if (plan === null) return null;
+    if (plan === null || (sub !== null && plan.trackers === null)) return null;
+    const subPlan: SubresourcePlan | null = sub === null ? null : { kind: sub, trackers: plan.trackers!, destination: sub === "script" ? (facts.destination ?? "unknown") : "other", workerGuard: (only) => this.workerGuard(plan.trackers!, only) };
 
     // The body will change: its length is no longer known up front, and its validators change.
     const etag = res.getHeader("etag");
@@ -187,13 +202,13 @@ export class BodyRewriting {
         return { whole: () => EMPTY, stream: (sink) => discard(sink) };
       }
     }
-    allowInjectedScripts(res, plan.scriptHashes);
+    if (subPlan === null) allowInjectedScripts(res, plan.scriptHashes);
     if (head) return null;
 
     const coding = encoding.coding;
     const validator = typeof etag === "string" ? etag : whole !== null && coding === null ? `#${hash("sha1", whole, "base64")}` : null;
     const cache = this.cache;
-    const key = cache && validator !== null ? `${validator}\0${coding ?? ""}\0${String(res.getHeader("content-type"))}\0${String(contentLength ?? "")}\0${plan.key}` : null;
+    const key = cache && validator !== null ? `${validator}\0${coding ?? ""}\0${String(res.getHeader("content-type"))}\0${String(contentLength ?? "")}\0${plan.key}\0${subPlan ? `${subPlan.kind} ${subPlan.destination}` : "page"}` : null;
     if (cache && key !== null) {
       const cached = cache.get(key);
       if (cached) {
@@ -215,12 +230,13 @@ export class BodyRewriting {
     const bodyPlan: BodyPlan = {
       stream: (sink) => {
         const out = store ? capturing(sink, cache!.maxEntryBytes, store) : sink;
+        const stage = (write: (chunk: Buffer) => boolean) => (subPlan ? new SubresourceRewriter(subPlan, outcome, write) : new HtmlBodyRewriter(plan, declared, outcome, write, limits));
         if (coding !== null) {
-          return new EncodedBodyStream(coding as Coding, (write) => new HtmlBodyRewriter(plan, declared, outcome, write, limits), out, (message) => {
+          return new EncodedBodyStream(coding as Coding, stage, out, (message) => {
             outcome.error = message;
           });
         }
-        const rewriter = new HtmlBodyRewriter(plan, declared, outcome, out.write, limits);
+        const rewriter = stage(out.write);
         return {
           write: (chunk) => rewriter.write(chunk),
           end: () => {
@@ -233,7 +249,7 @@ export class BodyRewriting {
     };
     if (coding === null) {
       bodyPlan.whole = (body) => {
-        const rewritten = rewriteWhole(plan, declared, outcome, body, limits);
+        const rewritten = subPlan ? rewriteSubresourceWhole(subPlan, outcome, body) : rewriteWhole(plan, declared, outcome, body, limits);
         if (outcome.error !== undefined && typeof etag === "string") res.setHeader("etag", etag);
         store?.(rewritten);
         return rewritten;
@@ -348,6 +364,18 @@ export class BodyRewriting {
       this.headScripts.set(key, entry);
     }
     return entry;
+  }
+
+  /** The guard put first in a worker script, per tracker configuration and page host. */
+  private workerGuard(trackers: TrackerMatcher, onlyInWorker: boolean): string {
+    const key = `${trackers.key}@${trackers.firstPartyHost ?? ""}${onlyInWorker ? "?" : ""}`;
+    let guard = this.workerGuards.get(key);
+    if (guard === undefined) {
+      guard = workerGuardScript({ rules: trackers.guardRules(), listDomains: trackers.list.domains(), firstPartyDomain: trackers.firstPartyDomain, firstPartyHost: trackers.firstPartyHost }, onlyInWorker);
+      if (this.workerGuards.size >= 1000) this.workerGuards.clear();
+      this.workerGuards.set(key, guard);
+    }
+    return guard;
   }
 
   private rule(ruleset: RuleSet, id: string): CompiledRule | undefined {

@@ -306,8 +306,11 @@ export interface ScanHandler {
   wants(name: string, end: boolean): boolean | string | readonly string[];
   startTag(tag: ScannedTag): TagEdit | undefined;
   endTag(tag: ScannedTag): TagEdit | undefined;
-  /** The content of a script held with `holdContent`: returns bytes to put in place of its start tag, if any. */
-  scriptContent(tag: ScannedTag, content: Buffer): Buffer | undefined;
+  /**
+   * The content of a script held with `holdContent`: returns bytes to put in place of its start
+   * tag, or `{ content }` to put in place of its content, if any.
+   */
+  scriptContent(tag: ScannedTag, content: Buffer): Buffer | { readonly content: Buffer } | undefined;
   /** The content of another raw-text element held with `holdContent` (`<noscript>`): returns bytes to put in its place, if any. */
   rawContent?(tag: ScannedTag, content: Buffer): Buffer | undefined;
   /** While true, the first non-whitespace text outside tags is reported through `text`. */
@@ -805,8 +808,9 @@ export class HtmlScanner {
     const isScript = tag.name === SCRIPT;
     const replacement = isScript ? this.handler.scriptContent(tag, content) : this.handler.rawContent?.(tag, content);
     this.flushTo(atEof ? this.emitStart : this.holdStartInBuf);
-    this.emit(isScript ? (replacement ?? tagBytes) : tagBytes);
-    this.emit(isScript ? content : (replacement ?? content));
+    const newContent = replacement !== undefined && !Buffer.isBuffer(replacement) ? replacement.content : undefined;
+    this.emit(isScript && Buffer.isBuffer(replacement) ? replacement : tagBytes);
+    this.emit(newContent ?? (isScript || replacement === undefined ? content : (replacement as Buffer)));
     this.holding = false;
     this.holdPieces = [];
     this.heldBytes = 0;

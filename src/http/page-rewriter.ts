@@ -1,6 +1,7 @@
 import type { RenderedNotice } from "../actions/notice.js";
 import { decodeAttribute, selectorMatches, type SimpleSelector } from "../actions/notice-selector.js";
 import { neutralizeCss } from "../actions/trackers/css.js";
+import { inlineImports } from "../actions/trackers/inline-imports.js";
 import type { TrackerMatcher } from "../actions/trackers/matcher.js";
 import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, TRACKER_ELEMENTS, urlAttributes, type TagContext } from "../actions/trackers/neutralize.js";
 import type { NoticePlacement } from "../rules/actions.js";
@@ -371,17 +372,29 @@ export class PageRewriter implements ScanHandler {
     return { before: concat(before), resume, release };
   }
 
-  scriptContent(tag: ScannedTag, content: Buffer): Buffer | undefined {
+  scriptContent(tag: ScannedTag, content: Buffer): Buffer | { readonly content: Buffer } | undefined {
     const trackers = this.plan.trackers;
     if (!trackers || content.length === 0) return undefined;
-    const verdict = inlineScriptVerdict(tag, content.toString("latin1"), trackers);
+    const code = content.toString("latin1");
+    const verdict = inlineScriptVerdict(tag, code, trackers) ?? this.imports(tag, code, trackers);
     if (!verdict) return undefined;
+    if ("content" in verdict) return verdict;
     this.stats.trackersNeutralized++;
     this.stats.changed = true;
     // The page is shown again once per page.
     const before = this.unhidden ? "" : verdict.before;
     if (before !== "") this.unhidden = true;
     return Buffer.from(before + neutralizeInlineScript(tag, verdict.label), "latin1");
+  }
+
+  /** An inline script's imports, rewritten as a script file's are (inline-imports.ts). */
+  private imports(tag: ScannedTag, code: string, trackers: TrackerMatcher): { label: string; before: string } | { content: Buffer } | null {
+    const result = inlineImports(tag, code, trackers);
+    if (result === null) return null;
+    if ("switchOff" in result) return { label: result.switchOff, before: "" };
+    this.stats.changed = true;
+    if (result.blocked !== null) this.stats.trackersNeutralized++;
+    return { content: Buffer.from(result.content, "latin1") };
   }
 
   rawContent(_tag: ScannedTag, content: Buffer): Buffer | undefined {

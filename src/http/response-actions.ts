@@ -117,7 +117,7 @@ export class ResponseActions {
         // A stylesheet, an image, a font or media obeys no document policy: sending one there would
         // only make the asset differ by region, and lose it its caching.
         const kind = responseKind(response, ctx.path);
-        const asset = kind === "asset";
+        const asset = kind === "asset" || kind === "style";
         const setsCookie = response.hasHeader("set-cookie");
         ctx.problems.push(...applyRuleHeaders(response, asset ? headers.filter((h) => !DOCUMENT_POLICY_HEADERS.has(h.name.toLowerCase())) : headers));
         if (trackers.length > 0 && !asset) {

@@ -15,10 +15,14 @@ export interface GuardConfig {
  * `WebSocket`, `EventSource`, `WebTransport`, `Cache#add`, worklets, `importScripts`, workers and
  * service workers, `FontFace` sources, and STUN/TURN servers given to `RTCPeerConnection`.
  *
- * Not hookable, left to the Content-Security-Policy (in `third-party` mode only): dynamic
- * `import()`, and static imports of module workers (fetched before any of their code runs). What a
- * first-party worker script fetches by itself obeys the policy sent with that script's own
- * response, which is why worker scripts get one too.
+ * `import()` cannot be hooked: it is a keyword. The server rewrite wraps every `import(expr)` of the
+ * site's own scripts (files and inline) in a call of the check defined here under
+ * `Symbol.for("geo-compliance.import")`, which returns a URL that loads nothing for a blocked host;
+ * where the check is missing the wrapped call throws. First-party worker scripts get this same code
+ * first (`workerGuardScript`), since nothing from the page reaches a worker's global; static
+ * imports of a module worker are fetched before any of its code runs, and are rewritten on the
+ * server. In `third-party` mode the Content-Security-Policy, sent on worker scripts too, stands
+ * behind all of it.
  */
 const NET = String.raw`
 function net(w,R,L,FP,FH){
@@ -68,7 +72,8 @@ for(var j=0;j<l.length;j++){var m=/^\s*(?:stuns?|turns?):(\[[^\]]*\]|[^:?\/]*)/i
 var PC=w.RTCPeerConnection,P2=ctor("RTCPeerConnection",function(a){return ice(a[0])});if(P2&&w.webkitRTCPeerConnection===PC)w.webkitRTCPeerConnection=P2;
 hook(PC&&PC.prototype,"setConfiguration",function(n){return function(c){var b=ice(c);if(b!=null){deny(b);throw err()}return n.apply(this,arguments)}});
 ctor("FontFace",function(a){if(typeof a[1]==="string"&&css(a[1])){deny(a[1]);a[1]="local(geo-compliance-blocked)"}return null});
-return{b:blocked,d:deny,c:css,h:hook,G:G}}
+try{Object.defineProperty(w,w.Symbol.for("geo-compliance.import"),{configurable:true,value:function(u){var s=String(u);if(blocked(s)){deny(s);return"about:invalid"}return s}})}catch(e){}
+return{b:blocked,d:deny,c:css,h:hook,G:G,k:ctor}}
 `;
 
 /**
@@ -95,7 +100,10 @@ return{b:blocked,d:deny,c:css,h:hook,G:G}}
  *   they exist. The Navigation API has no events in an initial `about:blank` document, so a frame
  *   the page points elsewhere (`frame.contentWindow.location = …`) is not stopped here (in
  *   `third-party` mode the policy's `frame-src` is); a blank popup without a gesture is refused,
- *   as the browser's popup blocker would; `srcdoc` documents get it as their first script. A mutation observer checks
+ *   as the browser's popup blocker would; `srcdoc` documents get it as their first script, and so do
+ *   HTML blobs (a `blob:` document is the page's origin, but a new global). A `data:` document set
+ *   on a frame, object or embed has an opaque origin the guard cannot enter: it is refused when it
+ *   loads a blocked host or runs script. A mutation observer checks
  *   whatever got in by another path (the parser included) before the next rendering.
  *
  * `window.geoCompliance.blocked` lists what it stopped; in `list` mode
@@ -106,7 +114,7 @@ var DONE=new WeakSet(),SELF=document.currentScript&&document.currentScript.text|
 FH=FH||W.location.hostname;
 function active(){try{return W.navigator.userActivation.isActive}catch(e){return false}}
 function page(w){var d;try{d=w.document;if(!d||DONE.has(w.EventTarget))return}catch(e){return}DONE.add(w.EventTarget);if(w.geoCompliance&&w.geoCompliance.isBlocked)return;
-var B=net(w,R,L,FP,FH),blocked=B.b,deny=B.d,css=B.c,hook=B.h,G=B.G;
+var B=net(w,R,L,FP,FH),blocked=B.b,deny=B.d,css=B.c,hook=B.h,G=B.G,ctor=B.k;
 G.isBlocked=blocked;if(L)G.allow=function(dom){dom=String(dom).toLowerCase();for(var i=0;i<R.length;i++)if(R[i].m==="list")R[i].a[dom]=1};
 function pd(p,k){return p&&Object.getOwnPropertyDescriptor(p,k)}
 function acc(p,k,get,set){var ds=pd(p,k);if(!ds||!ds.get)return;try{Object.defineProperty(p,k,{configurable:true,enumerable:ds.enumerable,
@@ -122,10 +130,14 @@ T.forEach(function(e){e=e.split(":");U[e[0]]=ss(e[1])});
 function refresh(v){var m=/^\s*[\d.]*\s*(?:[;,]\s*)?(?:url\s*=\s*)?(.*)$/i.exec(String(v==null?"":v)),u=m?m[1].trim():"";if(/^['"]/.test(u))u=u.slice(1).replace(/['"][^]*$/,"");return u}
 function bad(el,n,v){var t=ln(el),svg=el.namespaceURI===SVG;v=v==null?"":String(v);n=n.replace(/^.*:/,"");
 if(n==="style"||svg&&n!=="href"&&v.indexOf("url(")>=0)return css(v);
-var a=U[t];if(!(a&&a[n])&&!(svg&&n==="href"&&t!=="a"))return 0;
+var a=U[t];if(!(a&&a[n])&&!(svg&&n==="href"&&t!=="a"))return 0;if(DD[t]===n&&ddoc(v))return 1;
 if(t==="meta")return n==="content"?String(GA.call(el,"http-equiv")).toLowerCase()==="refresh"&&blocked(refresh(v)):v.toLowerCase()==="refresh"&&blocked(refresh(GA.call(el,"content")));
 var us=n==="srcset"||n==="imagesrcset"?v.split(",").map(function(c){return c.trim().split(/\s+/)[0]}):n==="ping"||n==="attributionsrc"?v.split(/\s+/):n==="values"?v.split(";"):[v];
 for(var i=0;i<us.length;i++)if(us[i].trim()&&blocked(us[i].trim()))return 1;return 0}
+var DD={iframe:"src",frame:"src",object:"data",embed:"src"},DT=/^\s*(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|multipart\/related)\s*(;|$)/i,RS=/<script|[\s"'\/]on[a-z]+\s*=|javascript:/i;
+function dbad(h,html){if(RS.test(h))return 1;try{return clean(new w.DOMParser().parseFromString(h,html?"text/html":"application/xml"))}catch(e){return 1}}
+function ddoc(v){var m=/^[\x00-\x20]*data:([^,]*),([^]*)$/i.exec(v);if(!m)return 0;var ty=m[1],b=/;\s*base64\s*$/i.test(ty);ty=ty.replace(/;\s*base64\s*$/i,"");if(!DT.test(ty))return 0;
+var h;try{h=m[2].replace(/[\t\n\r]/g,"");h=b?w.atob(decodeURIComponent(h).replace(/\s/g,"")):decodeURIComponent(h)}catch(e){return 1}return dbad(h,1)}
 function stop(el,n,v){n=String(n).toLowerCase().replace(":","-");SA.call(el,MK+n,String(v));SA.call(el,MK+"blocked","guard");if(ln(el)==="script")SA.call(el,"type","text/plain");deny(v)}
 function spec(el,v){var t=String(v).trim().toLowerCase();if(t!=="speculationrules"&&t!=="importmap")return 0;SA.call(el,MK+"type",t);SA.call(el,"type","text/plain");SA.call(el,MK+"blocked","guard");deny(t);return 1}
 function held(el){return ln(el)==="script"&&HA.call(el,MK+"blocked")}
@@ -226,6 +238,9 @@ w.addEventListener("submit",function(e){if(e.target&&e.target.nodeType===1&&nav(
 w.addEventListener("click",function(e){if(!e.isTrusted&&nav(go(e.target)))e.preventDefault()},true);
 function opener(n){return function(u){if(arguments.length<3&&this&&this.nodeType===9)return n.apply(this,arguments);if(nav(u)||!active()&&(u==null||/^\s*(about:blank)?\s*$/i.test(String(u)))){deny("popup");return null}var r=n.apply(this,arguments);if(r)try{page(r)}catch(e){}return r}}
 hook(w,"open",opener);hook(DP,"open",opener);
+ctor("Blob",function(a){var ty=a[1]&&a[1].type!=null?String(a[1].type):"";if(!DT.test(ty)||a[0]==null)return null;var ps=[].slice.call(a[0]),s="";
+for(var i=0;i<ps.length;i++){var x=ps[i];if(typeof x==="string")s+=x;else if(x instanceof w.ArrayBuffer||w.ArrayBuffer.isView(x))s+=new w.TextDecoder().decode(x);else{deny("blob");a[0]=[];return null}}
+if(/^\s*text\/html/i.test(ty))a[0]=[doc(s)];else if(dbad(s,0)){deny("blob");a[0]=[]}return null});
 ctor2("Audio");function ctor2(k){var C=w[k];if(!C)return;var P=function(u){if(!new.target)return C.apply(this,arguments);if(u!==void 0&&bad({localName:"audio"},"src",u)){var a=Reflect.construct(C,[],new.target===P?C:new.target);stop(a,"src",u);return a}return Reflect.construct(C,arguments,new.target===P?C:new.target)};P.prototype=C.prototype;Object.setPrototypeOf(P,C);w[k]=P}
 if(w.navigation)w.navigation.addEventListener("navigate",function(e){if(e.userInitiated||!e.cancelable)return;var u=e.destination&&e.destination.url;if(nav(u))e.preventDefault()});
 var AF_="src srcset href data poster background imagesrcset ping attributionsrc style content http-equiv to from values by type srcdoc".split(" ");
@@ -237,11 +252,36 @@ else if(x.nodeType===1&&!(m.attributeName==="type"&&held(x)))chk(x)}flush()}).ob
 page(W);
 `;
 
-/** The guard script for one configuration: ASCII only, so it is right in a page of any charset. */
+/** The guard script of a page for one configuration. */
 export function guardScript(config: GuardConfig): string {
+  return ascii(`(function(W,R,L,FP,FH){"use strict";${NET.trim()}\n${PAGE.trim()}})(window,${guardArgs(config)});`);
+}
+
+/** The arguments R, L, FP, FH of the guard's function, as source. */
+function guardArgs(config: GuardConfig): string {
   const needsList = config.rules.some((r) => r.mode === "list");
   const rules = config.rules.map((r) => ({ m: r.mode, a: r.allow }));
-  const args = [rules, needsList ? config.listDomains.join("|") : "", config.firstPartyDomain ?? "", config.firstPartyHost ?? ""].map((a) => JSON.stringify(a)).join(",");
-  const source = `(function(W,R,L,FP,FH){"use strict";${NET.trim()}\n${PAGE.trim()}})(window,${args});`;
+  return [rules, needsList ? config.listDomains.join("|") : "", config.firstPartyDomain ?? "", config.firstPartyHost ?? ""].map((a) => JSON.stringify(a)).join(",");
+}
+
+/** ASCII only, so the script is right in a page or a script file of any charset. */
+function ascii(source: string): string {
   return source.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The key of the `import()` check on a realm's global; the server rewrite of scripts calls it. */
+export const IMPORT_CHECK = "geo-compliance.import";
+
+/**
+ * The guard for a worker's global (dedicated, shared, service, module), put first in a first-party
+ * worker script: `fetch`, XHR, `importScripts`, WebSocket, EventSource, nested workers, and the
+ * `import()` check. One line, so the script's line numbers stay. `onlyInWorker`: for a script whose
+ * request did not say where it runs (no `Sec-Fetch-Dest`), the guard checks that itself. Installed
+ * once per global: every module of a module worker's graph carries it, and the first that runs
+ * installs it.
+ */
+export function workerGuardScript(config: GuardConfig, onlyInWorker: boolean): string {
+  const when = onlyInWorker ? `typeof WorkerGlobalScope!=="function"||!(W instanceof WorkerGlobalScope)||` : "";
+  // NET's lines end where a statement does, so joined they read the same.
+  return ascii(`(function(W,R,L,FP,FH){"use strict";if(${when}W[Symbol.for(${JSON.stringify(IMPORT_CHECK)})])return;${NET.trim().replace(/\n/g, "")}net(W,R,L,FP,FH)})(self,${guardArgs(config)});`);
 }

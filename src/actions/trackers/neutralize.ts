@@ -3,6 +3,7 @@ import { escapeHtml } from "../escape.js";
 import { asciiHtml } from "../notice.js";
 import { decodeAttribute } from "../notice-selector.js";
 import { neutralizeCss } from "./css.js";
+import { dataDocument, DOCUMENT_URL_ATTRS, runsScript } from "./data-document.js";
 import type { TrackerMatcher } from "./matcher.js";
 import { blocksFromPage, onlyPageUrls } from "./page-url.js";
 import { prehidingScript, prehidingStyle, UNHIDE_STYLE } from "./prehiding.js";
@@ -223,6 +224,13 @@ function blockedLoads(tag: ScannedTag, ctx: TagContext, matcher: TrackerMatcher)
       const vendor = url === null ? null : blocksFromPage(matcher, url);
       if (vendor) return { label: vendor, attrs: new Set(["http-equiv"]) };
     }
+  }
+  const docAttr = DOCUMENT_URL_ATTRS[name];
+  const docUrl = docAttr ? firstAttr(tag, docAttr) : undefined;
+  const doc = docUrl ? dataDocument(attrValue(tag, docUrl)) : null;
+  if (doc !== null) {
+    const vendor = runsScript(doc) ? "data-document-script" : ctx.srcdocTracker(doc);
+    if (vendor) return { label: vendor, attrs: new Set([docAttr!]) };
   }
   if (name === "iframe") {
     const srcdoc = firstAttr(tag, "srcdoc");

@@ -13,16 +13,6 @@ export interface KnownLeak {
 }
 
 export const KNOWN_LEAKS: readonly KnownLeak[] = [
-  { vector: "css-file-import", mode: "list", why: "list mode: a first-party CSS file's @import is not rewritten and no policy stops it" },
-  { vector: "css-file-url", mode: "list", why: "list mode: a first-party CSS file's url() is not rewritten and no policy stops it" },
-  { vector: "dynamic-import-computed", mode: "list", why: "list mode: no string names the host and the guard cannot wrap import()" },
-  { vector: "first-party-module-imports", mode: "list", why: "list mode: a first-party module's import() is not rewritten and the guard cannot wrap import()" },
-  { vector: "module-worker-import", mode: "list", why: "list mode: a worker's import() obeys the worker script's headers; neither rewrite nor guard reach it" },
-  { vector: "service-worker-fetch", mode: "list", why: "list mode: a service worker's fetch obeys the worker script's headers; neither rewrite nor guard reach it" },
-  { vector: "service-worker-import", mode: "list", why: "list mode: a service worker's importScripts obeys the worker script's headers; neither rewrite nor guard reach it" },
-  { vector: "shared-worker", mode: "list", why: "list mode: a shared worker's fetch obeys the worker script's headers; neither rewrite nor guard reach it" },
-  { vector: "worker-fetch", mode: "list", why: "list mode: a worker's fetch obeys the worker script's headers; neither rewrite nor guard reach it" },
-  { vector: "worker-import-scripts", mode: "list", why: "list mode: a worker's importScripts obeys the worker script's headers; neither rewrite nor guard reach it" },
 ];
 
 /** Protected runs that lose a first-party request the page makes without the middleware. */

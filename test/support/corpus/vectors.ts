@@ -126,6 +126,20 @@ export const VECTORS: readonly Vector[] = [
     head: (c) => `<link rel="stylesheet" href="${c.fp("site.css")}">`,
     files: (c) => ({ "site.css": { type: "text/css", body: `@import "${c.url("t", "/i.css")}";` } }),
   },
+  {
+    id: "css-file-font-face",
+    channel: "css",
+    head: (c) => `<link rel="stylesheet" href="${c.fp("site.css")}">`,
+    body: () => `<p>text</p>`,
+    files: (c) => ({ "site.css": { type: "text/css", body: `@font-face{font-family:corpus;src:url(${c.url("t", "/f.woff2")})}p{font-family:corpus}` } }),
+  },
+  {
+    // The file the page names is clean; the first-party file it imports is not.
+    id: "css-file-nested-import",
+    channel: "css",
+    head: (c) => `<link rel="stylesheet" href="${c.fp("site.css")}">`,
+    files: (c) => ({ "site.css": { type: "text/css", body: `@import "more.css";` }, "more.css": { type: "text/css", body: `body{background:url(${c.url("t", "/bg.gif")})}` } }),
+  },
   scripted("cssom-style", "css", (c) => `document.body.style.backgroundImage="url("+${c.js("t", "/bg.gif")}+")"`),
   scripted("cssom-insert-rule", "css", (c) => `var s=document.createElement("style");document.head.append(s);s.sheet.insertRule("body{background:url("+${c.js("t", "/bg.gif")}+")}")`),
   scripted("constructed-sheet", "css", (c) => `var s=new CSSStyleSheet();s.replaceSync("body{background:url("+${c.js("t", "/bg.gif")}+")}");document.adoptedStyleSheets=[s]`),
@@ -149,6 +163,13 @@ export const VECTORS: readonly Vector[] = [
   marked("srcdoc-img", "base-and-srcdoc", (c) => `<iframe srcdoc="<img src='${c.url("t", "/p.gif")}'>"></iframe>`),
   marked("srcdoc-script", "base-and-srcdoc", (c) => `<iframe srcdoc="<script src='${c.url("t", "/a.js")}'></script>"></iframe>`),
   marked("srcdoc-entities", "base-and-srcdoc", (c) => `<iframe srcdoc="&lt;img src=&quot;${c.url("t", "/p.gif")}&quot;&gt;"></iframe>`),
+  // data: documents have an opaque origin: nothing of the page's guard reaches into them.
+  marked("data-iframe", "base-and-srcdoc", (c) => `<iframe src="data:text/html,${encodeURIComponent(`<img src="${c.url("t", "/p.gif")}">`)}"></iframe>`),
+  marked("data-iframe-base64", "base-and-srcdoc", (c) => `<iframe src="data:text/html;base64,${Buffer.from(`<img src="${c.url("t", "/p.gif")}">`).toString("base64")}"></iframe>`),
+  // The data: document's script computes the host: no string names it.
+  marked("data-iframe-computed", "base-and-srcdoc", (c) => `<iframe src="data:text/html,${encodeURIComponent(`<script>fetch("http://"+${JSON.stringify([...c.host("t")].reverse().join(""))}.split("").reverse().join("")+"/d").catch(function(){})</script>`)}"></iframe>`),
+  scripted("data-iframe-by-script", "base-and-srcdoc", (c) => `var f=document.createElement("iframe");f.src="data:text/html,"+encodeURIComponent("<img src='"+${c.js("t", "/p.gif")}+"'>");document.body.append(f)`),
+  scripted("blob-iframe", "base-and-srcdoc", (c) => `var f=document.createElement("iframe");f.src=URL.createObjectURL(new Blob(["<img src='"+${c.js("t", "/p.gif")}+"'>"],{type:"text/html"}));document.body.append(f)`),
   {
     id: "track",
     channel: "markup",
@@ -206,6 +227,29 @@ export const VECTORS: readonly Vector[] = [
     channel: "workers",
     body: (c) => script(`navigator.serviceWorker.register(${JSON.stringify(c.fp("sw.js"))},{scope:${JSON.stringify(c.fp())}}).catch(function(){})`),
     files: (c) => ({ "sw.js": js(`try{importScripts(${c.js("t", "/i.js")})}catch(e){}`) }),
+  },
+  {
+    id: "nested-worker",
+    channel: "workers",
+    // A worker started by a worker (or a module) fetches late: the run waits longer for it.
+    settleMs: IDLE_MS,
+    body: (c) => script(`new Worker(${JSON.stringify(c.fp("w.js"))})`),
+    files: (c) => ({ "w.js": js(`new Worker("w2.js");`), "w2.js": js(`fetch(${c.js("t", "/nested")}).catch(function(){});`) }),
+  },
+  {
+    id: "module-starts-worker",
+    channel: "workers",
+    settleMs: IDLE_MS,
+    body: (c) => `<script type="module" src="${c.fp("main.js")}"></script>`,
+    files: (c) => ({ "main.js": js(`new Worker(new URL("w.js", import.meta.url));`), "w.js": js(`fetch(${c.js("t", "/w")}).catch(function(){});`) }),
+  },
+  {
+    // The child module runs before the root module's first line.
+    id: "module-worker-child",
+    channel: "workers",
+    settleMs: IDLE_MS,
+    body: (c) => script(`new Worker(${JSON.stringify(c.fp("w.js"))},{type:"module"})`),
+    files: (c) => ({ "w.js": js(`import "./child.js";`), "child.js": js(`fetch(${c.js("t", "/child")}).catch(function(){});import(${c.js("t", "/m.js")}).catch(function(){});`) }),
   },
   scripted("blob-worker", "workers", (c) => `new Worker(URL.createObjectURL(new Blob(["fetch("+JSON.stringify(${c.js("t", "/blob")})+").catch(function(){})"],{type:"text/javascript"})))`),
   scripted("data-worker", "workers", (c) => `new Worker("data:text/javascript,"+encodeURIComponent("fetch("+JSON.stringify(${c.js("t", "/data")})+").catch(function(){})"))`),
