@@ -1,7 +1,7 @@
 /** What the end of a page may gain when the notice goes after a construct the page left open: its closing. */
 const CLOSING = /^(-->|]]>|">|'>|>)?/;
-/** End tags that close SVG/MathML or templates left open, so that what comes next is HTML. */
-const END_TAG = /^<\/[a-z-]+>/;
+/** End tags that close SVG/MathML or templates left open, so that what comes next is HTML: a foreign element's name may hold any character but space, "/" and ">" (`<p<p>`). */
+const END_TAG = /^<\/[^\s/>]+>/;
 
 /**
  * Whether `out` is `input` with, at most, end tags put in (where SVG or MathML may have been closed
