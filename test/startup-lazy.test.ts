@@ -7,10 +7,12 @@ import { fileURLToPath } from "node:url";
 
 const CHILD = fileURLToPath(new URL("./support/startup-modules.js", import.meta.url));
 
+/** The CommonJS files a process loaded, after building the middleware and serving a request. */
+const filesLoaded = (...args: string[]): string[] => JSON.parse(execFileSync(process.execPath, [CHILD, ...args], { encoding: "utf8" })) as string[];
+
 /** The packages whose CommonJS files a process loaded, after building the middleware and serving a request. */
 function packagesLoaded(...args: string[]): Set<string> {
-  const files = JSON.parse(execFileSync(process.execPath, [CHILD, ...args], { encoding: "utf8" })) as string[];
-  const names = files.flatMap((f) => {
+  const names = filesLoaded(...args).flatMap((f) => {
     const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f);
     return m ? [m[1]!] : [];
   });
@@ -24,6 +26,14 @@ describe("what a process loads for the middleware", function () {
     const loaded = packagesLoaded("no-log");
     for (const name of ["pino", "pino-roll", "date-fns", "@opentelemetry/api", "hdr-histogram-js", "tdigest", "bintrees"]) expect(loaded, name).to.not.include(name);
     expect(loaded).to.include("prom-client").and.to.include("yaml");
+  });
+
+  it("compiles no schema: of ajv, only the helpers that the validators compiled by the build call are loaded", () => {
+    const files = filesLoaded("no-log").map((f) => f.replaceAll("\\", "/"));
+    const ajv = files.filter((f) => /\/node_modules\/ajv\//.test(f));
+    expect(ajv).to.not.be.empty;
+    for (const f of ajv) expect(f).to.match(/\/node_modules\/ajv\/dist\/runtime\//);
+    for (const name of ["fast-uri", "json-schema-traverse", "fast-deep-equal"]) expect(files.some((f) => f.includes(`/node_modules/${name}/`)), name).to.equal(false);
   });
 
   it("loads pino once the log opens a destination of its own, and still not rotation", () => {

@@ -1,5 +1,5 @@
-// Run by `npm run build`: writes the rule schema's validator, compiled ahead of time (schema-validator.ts).
+// Run by `npm run build`: writes the validators of the rule and tracker-list schemas, compiled ahead of time (schema-validator.ts).
 import { writeFileSync } from "node:fs";
-import { PRECOMPILED_FILE, readRulesSchema, rulesSchemaModule } from "./schema-validator.js";
+import { PRECOMPILED_SCHEMAS, readSchema, schemaModule } from "./schema-validator.js";
 
-writeFileSync(PRECOMPILED_FILE, rulesSchemaModule(readRulesSchema()));
+for (const spec of PRECOMPILED_SCHEMAS) writeFileSync(spec.validatorFile, schemaModule(spec, readSchema(spec)));

@@ -1,10 +1,14 @@
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import { extname, join } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { fileURLToPath } from "node:url";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { getDomain, parse as parseHost } from "tldts";
 import { packageRoot } from "../../package-root.js";
 import { pathOf } from "../../rules/messages.js";
+import { readSchema, schemaValidator as precompiledValidator, TRACKERS_SCHEMA } from "../../rules/schema-validator.js";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 
 /** Must equal the `category` enum of rules/trackers.schema.json (checked when the schema is loaded). */
@@ -143,6 +147,9 @@ function domainProblem(domain: string): string | null {
 // ---------------------------------------------------------------------------
 // The list
 
+/** A list of entries checked when they were compiled (the shipped list's compiled form), so not checked again. */
+let fromCheckedEntries!: (entries: readonly TrackerEntry[]) => TrackerList;
+
 /** An immutable set of tracker domains; matching is one Map lookup after finding the registrable domain. */
 export class TrackerList {
   static readonly EMPTY: TrackerList = new TrackerList(new Map(), [], 0, []);
@@ -157,6 +164,14 @@ export class TrackerList {
     readonly warnings: readonly string[],
   ) {
     Object.freeze(this);
+  }
+
+  static {
+    fromCheckedEntries = (entries) => {
+      const byDomain = new Map<string, TrackerEntry>();
+      for (const entry of entries) for (const d of entry.domains) byDomain.set(d, entry);
+      return new TrackerList(byDomain, Object.freeze([...entries]), 0, Object.freeze([]));
+    };
   }
 
   /** Builds a list; throws TrackerListError for an invalid entry or a domain listed twice. */
@@ -264,11 +279,71 @@ export function shippedTrackerListPath(): string {
   return join(packageRoot(), "rules", "trackers.yaml");
 }
 
+/**
+ * The shipped list as `npm run build` parsed and checked it, so that start-up neither parses the YAML
+ * nor checks every domain against the public suffix list.
+ */
+export const COMPILED_SHIPPED_LIST_FILE = fileURLToPath(new URL("./shipped-trackers.json", import.meta.url));
+
+interface CompiledTrackerList {
+  readonly stamp: string;
+  readonly trackers: readonly { vendor: string; category: TrackerCategory; domains: string[] }[];
+}
+
+/**
+ * What a compiled list was made from: the list file's bytes, the schema, the categories and the
+ * public suffix list's version (tldts), any of which changes whether the file is valid.
+ */
+function compiledStamp(bytes: Buffer): string {
+  const tldts = (createRequire(import.meta.url)("tldts/package.json") as { version: string }).version;
+  return createHash("sha256")
+    .update(bytes)
+    .update("\0")
+    .update(readSchema(TRACKERS_SCHEMA))
+    .update(`\0${TRACKER_CATEGORIES.join(",")}\0${tldts}`)
+    .digest("hex");
+}
+
+/** The compiled form of the tracker list at `path` (rules/trackers.yaml format); throws TrackerListError when it is invalid. */
+export function compileTrackerList(path: string): string {
+  const list = loadTrackerListFile(path);
+  const compiled: CompiledTrackerList = {
+    stamp: compiledStamp(readFileSync(path)),
+    trackers: list.entries.map(({ vendor, category, domains }) => ({ vendor, category, domains })),
+  };
+  return `${JSON.stringify(compiled)}\n`;
+}
+
+/**
+ * The list at `path`, from its compiled form in `compiledFile` when that was made from this very
+ * file (and schema), else loaded as any list file is (a build by `tsc` alone, or a list edited since),
+ * with the same entries or the same errors.
+ */
+export function loadCompiledTrackerList(path: string, compiledFile: string): TrackerList {
+  if (existsSync(compiledFile)) {
+    let bytes: Buffer | undefined;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      // loadTrackerListFile says why
+    }
+    const compiled = JSON.parse(readFileSync(compiledFile, "utf8")) as CompiledTrackerList;
+    if (bytes !== undefined && compiled.stamp === compiledStamp(bytes)) {
+      return fromCheckedEntries(
+        compiled.trackers.map((t) =>
+          Object.freeze({ vendor: t.vendor, category: t.category, domains: Object.freeze(t.domains) as string[], source: path }),
+        ),
+      );
+    }
+  }
+  return loadTrackerListFile(path);
+}
+
 let shippedCache: TrackerList | undefined;
 
 /** Loads rules/trackers.yaml of this package (once; the list is immutable). */
 export function loadShippedTrackerList(): TrackerList {
-  shippedCache ??= loadTrackerListFile(shippedTrackerListPath());
+  shippedCache ??= loadCompiledTrackerList(shippedTrackerListPath(), COMPILED_SHIPPED_LIST_FILE);
   return shippedCache;
 }
 
@@ -284,7 +359,8 @@ let domainPattern: RegExp | undefined;
 
 function schemaValidator(): ValidateFunction<TrackerFileSpec> {
   if (!validator) {
-    const schema = JSON.parse(readFileSync(join(packageRoot(), "rules", "trackers.schema.json"), "utf8")) as {
+    const schemaText = readSchema(TRACKERS_SCHEMA);
+    const schema = JSON.parse(schemaText) as {
       definitions?: { category?: { enum?: unknown }; domain?: { pattern?: unknown } };
     };
     const categories = schema.definitions?.category?.enum;
@@ -292,8 +368,7 @@ function schemaValidator(): ValidateFunction<TrackerFileSpec> {
       throw new Error("rules/trackers.schema.json: the category enum differs from TRACKER_CATEGORIES in src/actions/trackers/list.ts");
     }
     domainPattern = new RegExp(String(schema.definitions?.domain?.pattern), "u");
-    const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
-    validator = ajv.compile<TrackerFileSpec>(schema);
+    validator = precompiledValidator<TrackerFileSpec>(TRACKERS_SCHEMA, schemaText).validate;
   }
   return validator;
 }
