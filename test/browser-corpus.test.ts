@@ -87,15 +87,26 @@ describe("browser: the reader-safety corpus", function () {
     expect(keys(lost)).to.deep.equal(keys(KNOWN_FIRST_PARTY_LOSSES));
   });
 
-  it("for a reader no rule applies to, the page's bytes are the app's and the browser asks the third party for the same things", () => {
-    const differ: string[] = [];
-    for (const v of VECTORS) {
-      const free = run(v.id, "free") as RunResult;
-      const plain = run(v.id, "plain") as RunResult;
-      if (!free.pageBytes?.equals(free.appBytes ?? Buffer.alloc(0))) differ.push(`${v.id}: bytes differ`);
-      if (fired(free) !== fired(plain)) differ.push(`${v.id}: reached ${describeReach(free)}, without the middleware ${describeReach(plain)}`);
-      else if (JSON.stringify(normalized(free)) !== JSON.stringify(normalized(plain))) differ.push(`${v.id}: ${normalized(free).join(" | ")} against ${normalized(plain).join(" | ")}`);
-    }
-    expect(differ).to.deep.equal([]);
+  it("for a reader no rule applies to, the page's bytes are the app's and the browser asks the third party for the same things", async () => {
+    const differences = (ids: readonly string[], lookup: (vector: string, mode: Mode) => RunResult | undefined): Map<string, string> => {
+      const differ = new Map<string, string>();
+      for (const id of ids) {
+        const free = lookup(id, "free") as RunResult;
+        const plain = lookup(id, "plain") as RunResult;
+        if (!free.pageBytes?.equals(free.appBytes ?? Buffer.alloc(0))) differ.set(id, `${id}: bytes differ`);
+        else if (fired(free) !== fired(plain)) differ.set(id, `${id}: reached ${describeReach(free)}, without the middleware ${describeReach(plain)}`);
+        else if (JSON.stringify(normalized(free)) !== JSON.stringify(normalized(plain))) differ.set(id, `${id}: ${normalized(free).join(" | ")} against ${normalized(plain).join(" | ")}`);
+      }
+      return differ;
+    };
+    const first = differences(VECTORS.map((v) => v.id), run);
+    if (first.size === 0) return;
+    // Chromium's predictor now and then leaves out a preconnect a page asks for (seen once in
+    // three runs, for a Link header, with the bytes identical): what differed is run again, and
+    // fails only if it differs again. A difference the middleware makes is there both times.
+    console.log(`    (differed, run again: ${[...first.values()].join("; ")})`);
+    const again = await runCorpus(VECTORS.filter((v) => first.has(v.id)));
+    const rerun = new Map(again.runs.map((r) => [key(r.vector, r.mode), r]));
+    expect([...differences([...first.keys()], (vector, mode) => rerun.get(key(vector, mode))).values()]).to.deep.equal([]);
   });
 });
