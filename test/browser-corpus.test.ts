@@ -56,8 +56,14 @@ describe("browser: the reader-safety corpus", function () {
     expect(corpus.netLogEvents).to.be.greaterThan(1000);
   });
 
-  it("without the middleware, every vector reaches its third party (else the vector is broken)", () => {
-    const broken = VECTORS.filter((v) => !fired(run(v.id, "plain") as RunResult)).map((v) => v.id);
+  it("without the middleware, every vector reaches its third party (else the vector is broken)", async () => {
+    const silent = VECTORS.filter((v) => !fired(run(v.id, "plain") as RunResult));
+    if (silent.length === 0) return;
+    // Chromium's predictor now and then leaves out the preconnect a Link header asks for: a vector
+    // that reached nothing is run again, and is broken only if it reaches nothing again.
+    console.log(`    (reached nothing, run again: ${silent.map((v) => v.id).join(", ")})`);
+    const again = await runCorpus(silent);
+    const broken = again.runs.filter((r) => r.mode === "plain" && !fired(r)).map((r) => r.vector);
     expect(broken, "these vectors never reach their third party, so they prove nothing").to.deep.equal([]);
   });
 
