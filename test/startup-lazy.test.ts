@@ -12,7 +12,8 @@ const filesLoaded = (...args: string[]): string[] => JSON.parse(execFileSync(pro
 
 /** The packages whose CommonJS files a process loaded, after building the middleware and serving a request. */
 function packagesLoaded(...args: string[]): Set<string> {
-  const names = filesLoaded(...args).flatMap((f) => {
+  // A package.json read for a version (the compiled tracker list's stamp) is not the package loaded.
+  const names = filesLoaded(...args).filter((f) => !/[\\/]package\.json$/.test(f)).flatMap((f) => {
     const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f);
     return m ? [m[1]!] : [];
   });
@@ -34,6 +35,11 @@ describe("what a process loads for the middleware", function () {
     expect(ajv).to.not.be.empty;
     for (const f of ajv) expect(f).to.match(/\/node_modules\/ajv\/dist\/runtime\//);
     for (const name of ["fast-uri", "json-schema-traverse", "fast-deep-equal"]) expect(files.some((f) => f.includes(`/node_modules/${name}/`)), name).to.equal(false);
+  });
+
+  it("loads the public suffix list (tldts) for a protected reader's page, and not for a reader no rule applies to", () => {
+    expect(packagesLoaded("no-log", "free-reader")).to.not.include("tldts");
+    expect(packagesLoaded("no-log")).to.include("tldts");
   });
 
   it("loads pino once the log opens a destination of its own, and still not rotation", () => {

@@ -1,4 +1,4 @@
-import { parse as parseHost } from "tldts";
+import { publicSuffixList } from "../actions/trackers/public-suffix.js";
 import { isReservedHeader } from "../actions/headers.js";
 import { parseSimpleSelector, SelectorError } from "../actions/notice-selector.js";
 import { parseOffsetDate, OFFSET_DATE } from "./dates.js";
@@ -193,7 +193,7 @@ function checkHeaders(headers: Obj, at: YamlPath, report: Reporter): void {
 }
 
 function allowProblem(host: string): string | null {
-  const parsed = parseHost(host, { allowPrivateDomains: true });
+  const parsed = publicSuffixList().parse(host, { allowPrivateDomains: true });
   if (parsed.isIp) return `${host} is an address, not a domain; write the site's domain, such as example-cdn.com`;
   if (!parsed.domain || (!parsed.isIcann && !parsed.isPrivate)) return `${host} is not a domain on the public internet; write one such as example-cdn.com`;
   if (parsed.domain !== host.toLowerCase()) return `write the registrable domain ${parsed.domain} instead of ${host}: it covers all of ${parsed.domain}'s hosts`;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { getDomain } from "tldts";
+import { publicSuffixList } from "./public-suffix.js";
 
 /**
  * The Public Suffix List with its private section: `news.github.io`, `bucket.s3.amazonaws.com` and
@@ -10,7 +10,7 @@ const TLD_OPTIONS = { allowPrivateDomains: true, extractHostname: false, validat
 
 /** The registrable domain of a lower-case host name, or null (IP addresses, public suffixes, single labels). */
 export function siteOfHost(host: string): string | null {
-  return getDomain(host, TLD_OPTIONS);
+  return publicSuffixList().getDomain(host, TLD_OPTIONS);
 }
 
 /** A URL's host as the browser's URL parser gives it (lower case, ASCII, IPv4 canonical, `[v6]`), without a trailing dot. */

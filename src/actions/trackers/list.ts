@@ -5,7 +5,7 @@ import { isIP } from "node:net";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ErrorObject, ValidateFunction } from "ajv";
-import { getDomain, parse as parseHost } from "tldts";
+import { publicSuffixList } from "./public-suffix.js";
 import { packageRoot } from "../../package-root.js";
 import { pathOf } from "../../rules/messages.js";
 import { readSchema, schemaValidator as precompiledValidator, TRACKERS_SCHEMA } from "../../rules/schema-validator.js";
@@ -123,13 +123,13 @@ export function hostOf(hostOrUrl: string): string | null {
 /** The registrable domain (eTLD+1) of a host or URL, or null for IP addresses, public suffixes and relative URLs. */
 export function registrableDomain(hostOrUrl: string): string | null {
   const host = hostOf(hostOrUrl);
-  return host === null ? null : getDomain(host, TLD_OPTIONS);
+  return host === null ? null : publicSuffixList().getDomain(host, TLD_OPTIONS);
 }
 
 /** Why a lower-case host cannot be listed, or null when it can. */
 function hostProblem(host: string): string | null {
   if (host.length > 253 || !HOST_RE.test(host)) return `"${host}" is not a host name`;
-  const parsed = parseHost(host, TLD_OPTIONS);
+  const parsed = publicSuffixList().parse(host, TLD_OPTIONS);
   if (!parsed.isIcann && !parsed.isPrivate) return `"${host}" does not end in a known public suffix (top-level domain)`;
   if (parsed.domain === null) return `"${host}" is a public suffix, not a domain: listing it would cover every site under it`;
   return null;
@@ -140,7 +140,7 @@ function domainProblem(domain: string): string | null {
   if (domain !== domain.toLowerCase()) return `"${domain}" must be written in lower case`;
   const problem = hostProblem(domain);
   if (problem) return problem;
-  const registrable = getDomain(domain, TLD_OPTIONS);
+  const registrable = publicSuffixList().getDomain(domain, TLD_OPTIONS);
   return registrable === domain ? null : `"${domain}" is not a registrable domain; write "${registrable}", which covers its subdomains`;
 }
 
@@ -574,7 +574,7 @@ export function parseDisconnectServices(json: string, file: string): TrackerList
             problemAt(path, `${vendor}: ${why}`);
             return;
           }
-          const domain = getDomain(name, TLD_OPTIONS)!;
+          const domain = publicSuffixList().getDomain(name, TLD_OPTIONS)!;
           if (!taken.has(domain)) {
             taken.add(domain);
             domains.push(domain);
@@ -693,7 +693,7 @@ export function parseHostList(text: string, file: string, options: PlainListOpti
       }
       const why = hostProblem(host);
       if (why) problems.push({ file, line, col: word.col, message: why });
-      else domains.add(getDomain(host, TLD_OPTIONS)!);
+      else domains.add(publicSuffixList().getDomain(host, TLD_OPTIONS)!);
     }
   });
   if (problems.length > 0) throw new TrackerListError(problems);
@@ -778,7 +778,7 @@ export function parseAdblockList(text: string, file: string, options: PlainListO
     }
     const why = hostProblem(host);
     if (why) problems.push({ file, line, col, message: why });
-    else domains.add(getDomain(host, TLD_OPTIONS)!);
+    else domains.add(publicSuffixList().getDomain(host, TLD_OPTIONS)!);
   });
   if (problems.length > 0) throw new TrackerListError(problems);
   return plainList(domains, file, options, { ignored });
