@@ -70,13 +70,26 @@ function normalize(name: string): string {
     .trim();
 }
 
-const ALL_ISO = iso31662.map((s) => ({ code: s.code, stem: normalize(s.name), plain: simplify(s.name) }));
-const ISO_BY_COUNTRY = new Map<string, { code: string; stem: string }[]>();
-for (const s of iso31662) {
-  if (s.parent.length !== 2) continue;
-  const list = ISO_BY_COUNTRY.get(s.parent) ?? [];
-  list.push({ code: s.code, stem: normalize(s.name) });
-  ISO_BY_COUNTRY.set(s.parent, list);
+interface Stems {
+  readonly all: readonly { code: string; stem: string; plain: string }[];
+  readonly byCountry: ReadonlyMap<string, readonly { code: string; stem: string }[]>;
+}
+
+let stems: Stems | undefined;
+
+/** Built on the first name looked up, not at import: most sites' databases carry codes, not names. */
+function isoStems(): Stems {
+  if (stems) return stems;
+  const all = iso31662.map((s) => ({ code: s.code, stem: normalize(s.name), plain: simplify(s.name) }));
+  const byCountry = new Map<string, { code: string; stem: string }[]>();
+  iso31662.forEach((s, i) => {
+    // Top-level subdivisions only: a district of Nakhchivan is not a name a database gives for AZ.
+    if (s.parent.length !== 2) return;
+    const list = byCountry.get(s.parent) ?? [];
+    list.push(all[i]!);
+    byCountry.set(s.parent, list);
+  });
+  return (stems = { all, byCountry });
 }
 
 function within(country: string, name: string): string | null {
@@ -85,7 +98,7 @@ function within(country: string, name: string): string | null {
   // "Moscow Oblast" is not "Moscow": the whole name first, then without the generic words.
   const alias = ALIASES[country]?.[simplify(name)] ?? ALIASES[country]?.[wanted];
   if (alias) return alias;
-  const list = ISO_BY_COUNTRY.get(country) ?? [];
+  const list = isoStems().byCountry.get(country) ?? [];
   const exact = list.find((s) => s.stem === wanted);
   if (exact) return exact.code;
   // "Kursk" for "Kurskaya oblast'", "Poltava" for "Poltavska oblast": the English name, less a final
@@ -124,6 +137,6 @@ export function subdivisionsNamed(name: string): string[] {
     const alias = aliases[plain] ?? aliases[wanted];
     if (alias) found.add(alias);
   }
-  for (const s of ALL_ISO) if (s.stem === wanted || s.plain === plain) found.add(s.code);
+  for (const s of isoStems().all) if (s.stem === wanted || s.plain === plain) found.add(s.code);
   return [...found].sort();
 }
