@@ -1,11 +1,11 @@
-import { iso31661, iso31662 } from "iso-3166";
+import { countries, subdivisions } from "./iso-3166.js";
 import { simplify, subdivisionsNamed } from "./subdivision-names.js";
 
 const ENGLISH = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
 
 /** Simplified name → country code: ISO's name ("Russian Federation") and the common English one ("Russia"). */
 const COUNTRIES = new Map<string, string>();
-for (const c of iso31661) {
+for (const c of countries) {
   COUNTRIES.set(simplify(c.name), c.alpha2);
   const common = ENGLISH.of(c.alpha2);
   if (common) COUNTRIES.set(simplify(common), c.alpha2);
@@ -13,8 +13,8 @@ for (const c of iso31661) {
 
 /** `Avtonomna Respublika Krym, Ukraine`: the labels the preview's region list shows, simplified. */
 const LABELS = new Map<string, string>();
-for (const s of iso31662) {
-  const country = iso31661.find((c) => c.alpha2 === s.code.slice(0, 2));
+for (const s of subdivisions) {
+  const country = countries.find((c) => c.alpha2 === s.code.slice(0, 2));
   if (country) LABELS.set(simplify(`${s.name}, ${country.name}`), s.code);
 }
 

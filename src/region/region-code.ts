@@ -1,7 +1,7 @@
-import { iso31661, iso31662 } from "iso-3166";
+import { countries, subdivisions } from "./iso-3166.js";
 
-const COUNTRIES = new Set(iso31661.map((c) => c.alpha2));
-const SUBDIVISIONS = new Set(iso31662.map((s) => s.code));
+const COUNTRIES = new Set(countries.map((c) => c.alpha2));
+const SUBDIVISIONS = new Set(subdivisions.map((s) => s.code));
 
 /** An ISO 3166-1 alpha-2 code in use (not XX, ZZ, EU, T1 and other private or legacy codes). */
 export function isCountryCode(code: string): boolean {

@@ -1,4 +1,4 @@
-import { iso31662 } from "iso-3166";
+import { subdivisions } from "./iso-3166.js";
 
 /**
  * Subdivision names as databases without ISO 3166-2 codes write them (DB-IP Lite City's `state1`,
@@ -80,9 +80,9 @@ let stems: Stems | undefined;
 /** Built on the first name looked up, not at import: most sites' databases carry codes, not names. */
 function isoStems(): Stems {
   if (stems) return stems;
-  const all = iso31662.map((s) => ({ code: s.code, stem: normalize(s.name), plain: simplify(s.name) }));
+  const all = subdivisions.map((s) => ({ code: s.code, stem: normalize(s.name), plain: simplify(s.name) }));
   const byCountry = new Map<string, { code: string; stem: string }[]>();
-  iso31662.forEach((s, i) => {
+  subdivisions.forEach((s, i) => {
     // Top-level subdivisions only: a district of Nakhchivan is not a name a database gives for AZ.
     if (s.parent.length !== 2) return;
     const list = byCountry.get(s.parent) ?? [];

@@ -23,7 +23,7 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 const strings = (v: unknown): Array<[number, string]> => (Array.isArray(v) ? v.flatMap((x, i): Array<[number, string]> => (typeof x === "string" ? [[i, x]] : [])) : []);
 
 /**
- * Checks what the schema cannot: ISO codes against the iso-3166 package, real dates, path patterns,
+ * Checks what the schema cannot: ISO codes against the ISO 3166 table (region/iso-3166.ts), real dates, path patterns,
  * notice markup, languages, headers, redirect loops. Written defensively: it runs even where the
  * schema already found problems, so every problem in a file is reported at once.
  */

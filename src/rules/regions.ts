@@ -1,4 +1,4 @@
-import { iso31661, iso31661Alpha3ToAlpha2, iso31661Reserved, iso31662 } from "iso-3166";
+import { alpha3ToAlpha2, countries, reservedCodes, subdivisions } from "../region/iso-3166.js";
 import { closest, listWords } from "./suggest.js";
 
 /**
@@ -6,11 +6,11 @@ import { closest, listWords } from "./suggest.js";
  * assign a code to Kosovo, but GeoIP databases and CDNs report its readers as XK, so rules must be
  * able to name them.
  */
-export const COUNTRIES: ReadonlyMap<string, string> = new Map([...iso31661.map((c): [string, string] => [c.alpha2, c.name]), ["XK", "Kosovo"]]);
+export const COUNTRIES: ReadonlyMap<string, string> = new Map([...countries.map((c): [string, string] => [c.alpha2, c.name]), ["XK", "Kosovo"]]);
 
 /** ISO 3166-2 code → its name and parent (a country, or for second-level subdivisions, a subdivision). */
 export const SUBDIVISIONS: ReadonlyMap<string, { readonly name: string; readonly parent: string }> = new Map(
-  iso31662.map((s) => [s.code, { name: s.name, parent: s.parent }]),
+  subdivisions.map((s) => [s.code, { name: s.name, parent: s.parent }]),
 );
 
 const CHILDREN = new Map<string, string[]>();
@@ -83,7 +83,7 @@ function named(code: string): string {
 export function countryProblem(code: string): string | null {
   if (COUNTRIES.has(code)) return null;
   if (code === "EU") return `EU is not a country code; to name the European Union write "groups: [EU]" (or EEA for the EU with Iceland, Liechtenstein and Norway)`;
-  const reserved = iso31661Reserved.find((r) => r.alpha2 === code);
+  const reserved = reservedCodes.find((r) => r.alpha2 === code);
   if (reserved) {
     const instead = countryByName(reserved.name);
     if (instead) return `${code} is not the ISO 3166-1 code for ${reserved.name}: the ISO code is ${instead}; write ${instead}`;
@@ -106,7 +106,7 @@ export function subdivisionProblem(code: string): string | null {
 export function countryShapeHint(value: string): string {
   const upper = value.toUpperCase();
   if (COUNTRIES.has(upper)) return `write it in capitals: ${upper}`;
-  const alpha2 = (iso31661Alpha3ToAlpha2 as Record<string, string>)[upper];
+  const alpha2 = alpha3ToAlpha2.get(upper);
   if (alpha2) return `${value} is a three-letter code; write the two-letter code ${alpha2} (${COUNTRIES.get(alpha2)})`;
   if (/^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$/.test(value)) return `${value} is a subdivision code; list it under "subdivisions" instead`;
   const byName = countryByName(value);

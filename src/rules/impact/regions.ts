@@ -1,4 +1,4 @@
-import { iso31661, iso31662 } from "iso-3166";
+import { countries, subdivisions } from "../../region/iso-3166.js";
 import type { Region } from "../../region/types.js";
 
 /** One kind of reader by place, as the tools list them. */
@@ -9,8 +9,8 @@ export interface RegionRow {
   readonly region: Region;
 }
 
-const COUNTRY_NAMES = new Map(iso31661.map((c) => [c.alpha2, c.name]));
-const SUBDIVISIONS = new Map(iso31662.map((s) => [s.code, s]));
+const COUNTRY_NAMES = new Map(countries.map((c) => [c.alpha2, c.name]));
+const SUBDIVISIONS = new Map(subdivisions.map((s) => [s.code, s]));
 
 export function countryName(code: string): string {
   return COUNTRY_NAMES.get(code) ?? code;
@@ -44,7 +44,7 @@ function inside(code: string, ancestor: string): boolean {
  * in the country whose subdivision no rule mentions. Null when every subdivision is named.
  */
 function otherSubdivision(country: string, named: ReadonlySet<string>): string | null {
-  for (const s of iso31662) {
+  for (const s of subdivisions) {
     if (s.parent !== country || named.has(s.code)) continue;
     let related = false;
     for (const n of named) if (countryOf(n) === country && (inside(n, s.code) || inside(s.code, n))) related = true;
@@ -67,7 +67,7 @@ export function regionRows(namedSubdivisions: Iterable<string>): RegionRow[] {
     if (list) list.push(code);
     else byCountry.set(countryOf(code), [code]);
   }
-  for (const c of [...iso31661].sort((a, b) => (a.alpha2 < b.alpha2 ? -1 : 1))) {
+  for (const c of [...countries].sort((a, b) => (a.alpha2 < b.alpha2 ? -1 : 1))) {
     const country = c.alpha2;
     rows.push({ code: country, name: c.name, region: { country, subdivision: null, source: "preview" } });
     const subs = byCountry.get(country);
@@ -82,7 +82,7 @@ export function regionRows(namedSubdivisions: Iterable<string>): RegionRow[] {
 
 /** Every country and subdivision, for a searchable list: `[code, name]`, countries first. */
 export function allRegionChoices(): ReadonlyArray<readonly [string, string]> {
-  const countries = [...iso31661].sort((a, b) => (a.alpha2 < b.alpha2 ? -1 : 1)).map((c) => [c.alpha2, c.name] as const);
-  const subs = [...iso31662].sort((a, b) => (a.code < b.code ? -1 : 1)).map((s) => [s.code, `${s.name}, ${countryName(countryOf(s.code))}`] as const);
-  return [...countries, ...subs];
+  const byCode = [...countries].sort((a, b) => (a.alpha2 < b.alpha2 ? -1 : 1)).map((c) => [c.alpha2, c.name] as const);
+  const subs = [...subdivisions].sort((a, b) => (a.code < b.code ? -1 : 1)).map((s) => [s.code, `${s.name}, ${countryName(countryOf(s.code))}`] as const);
+  return [...byCode, ...subs];
 }
