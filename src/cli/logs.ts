@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { scanLogFiles, type FileRead } from "../log/read.js";
 import { LogSummary, type LogSummaryJSON } from "../log/summary.js";
+import { FLAG, parseOptions, TEXT } from "./options.js";
 import { UsageError } from "./usage.js";
 
 type Out = (text: string) => void;
@@ -66,7 +66,7 @@ export function formatSummary(s: LogSummaryJSON): string {
 }
 
 async function summary(args: readonly string[], out: Out): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], options: { json: { type: "boolean" } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseOptions(args, { json: FLAG });
   checkFiles(positionals);
   const s = new LogSummary();
   const files: FileRead[] = await scanLogFiles(
@@ -94,19 +94,7 @@ function formatDecision(l: Json): string {
 }
 
 async function find(args: readonly string[], out: Out, err: Out): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: {
-      decision: { type: "string" },
-      rule: { type: "string" },
-      region: { type: "string" },
-      since: { type: "string" },
-      until: { type: "string" },
-      json: { type: "boolean" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseOptions(args, { decision: TEXT, rule: TEXT, region: TEXT, since: TEXT, until: TEXT, json: FLAG });
   const selectors = [values.decision, values.rule, values.region].filter((v) => v !== undefined).length;
   if (selectors !== 1) throw new UsageError("find needs exactly one of --decision ID, --rule ID or --region CC[-SUB]");
   checkFiles(positionals);

@@ -34,16 +34,17 @@ export interface NoticeCheck {
   readonly viewports: Readonly<Record<string, string | null>>;
 }
 
+/** What one reader got on one page; report.json gives each reader's verdict whole, in this order. */
 export interface Verdict {
-  readonly thirdParties: readonly ThirdParty[];
-  readonly leaks: readonly ThirdParty[];
-  readonly notices: readonly NoticeCheck[];
+  readonly failed: boolean;
   /** Why the page fails for this reader (leaks are in `leaks`, and named here too). */
   readonly problems: readonly string[];
   /** Worth knowing, not a failure. */
   readonly notes: readonly string[];
+  readonly leaks: readonly ThirdParty[];
+  readonly thirdParties: readonly ThirdParty[];
+  readonly notices: readonly NoticeCheck[];
   readonly trackersFired: readonly string[];
-  readonly failed: boolean;
 }
 
 const size = (v: { width: number; height: number }): string => `${v.width}x${v.height}`;
@@ -232,7 +233,7 @@ export function judge(run: PageRun, trackers: TrackerList, lang: string | null):
   for (const l of leaks) problems.push(`leak: ${l.kinds.join("+")} to ${l.host}${l.cause ? ` (${l.cause})` : ""}`);
   const notices = checkNotices(run, lang, baseline ? notes : problems, notes);
   const trackersFired = [...new Set(parties.filter((p) => p.tracker).map((p) => `${p.tracker!.vendor} (${p.host})`))];
-  return { thirdParties: parties, leaks, notices, problems, notes, trackersFired, failed: !baseline && problems.length > 0 };
+  return { failed: !baseline && problems.length > 0, problems, notes, leaks, thirdParties: parties, notices, trackersFired };
 }
 
 /** What the free reader got that the protected one did not, and the other way round. */

@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { isPreviewLanguage } from "../../http/preview-context.js";
 import { DEFAULT_PREVIEW_COOKIE, parseDuration } from "../../region/preview-token.js";
 import { parseRegionArg } from "../explain.js";
+import { FLAG, parseOptions, TEXT, TEXTS } from "../options.js";
 import { DEFAULT_SECRET_ENV } from "../preview-token.js";
 import { UsageError } from "../usage.js";
 
@@ -84,27 +84,22 @@ export function parseAuditArgs(args: readonly string[]): AuditOptions {
   if (args.some((a) => a === "--secret" || a.startsWith("--secret="))) {
     throw new UsageError(`the secret is never given on the command line; put it in ${DEFAULT_SECRET_ENV} (or the variable named by --secret-env)`);
   }
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: {
-      region: { type: "string", multiple: true },
-      lang: { type: "string" },
-      crawl: { type: "string" },
-      viewport: { type: "string" },
-      out: { type: "string" },
-      json: { type: "boolean" },
-      baseline: { type: "boolean" },
-      "baseline-region": { type: "string" },
-      chromium: { type: "string" },
-      "chromium-arg": { type: "string", multiple: true },
-      "secret-env": { type: "string" },
-      "preview-cookie": { type: "string" },
-      trackers: { type: "string", multiple: true },
-      settle: { type: "string" },
-      "max-time": { type: "string" },
-    },
-    allowPositionals: true,
-    strict: true,
+  const { values, positionals } = parseOptions(args, {
+    region: TEXTS,
+    lang: TEXT,
+    crawl: TEXT,
+    viewport: TEXT,
+    out: TEXT,
+    json: FLAG,
+    baseline: FLAG,
+    "baseline-region": TEXT,
+    chromium: TEXT,
+    "chromium-arg": TEXTS,
+    "secret-env": TEXT,
+    "preview-cookie": TEXT,
+    trackers: TEXTS,
+    settle: TEXT,
+    "max-time": TEXT,
   });
   if (positionals.length === 0) throw new UsageError("audit needs the address of at least one page, e.g. geo-compliance audit https://news.example/ --region RU");
   const regions = [...new Set((values.region ?? []).map((r) => region(r, "--region")))];

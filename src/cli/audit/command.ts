@@ -61,13 +61,8 @@ function readerResult(run: PageRun, verdict: Verdict, screenshots: { viewport: s
     revision: run.decision?.revision ?? null,
     rules: run.decision?.rules ?? [],
     trackersMode: run.decision?.trackers ?? null,
-    failed: verdict.failed,
-    problems: verdict.problems,
-    notes: verdict.notes,
-    leaks: verdict.leaks,
-    thirdParties: verdict.thirdParties,
-    notices: verdict.notices,
-    trackersFired: verdict.trackersFired,
+    // The verdict whole, so that report.json cannot leave out what the analysis found.
+    ...verdict,
     screenshots,
     seconds: run.seconds,
   };

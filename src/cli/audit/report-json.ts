@@ -1,8 +1,8 @@
-import type { NoticeCheck, ThirdParty } from "./analysis.js";
+import type { Verdict } from "./analysis.js";
 import type { Viewport } from "./args.js";
 
-/** One reader on one page, as report.json gives it. The preview token is never in it. */
-export interface ReaderResult {
+/** One reader on one page, as report.json gives it: what the site decided, the reader's verdict whole, the screenshots. The preview token is never in it. */
+export interface ReaderResult extends Verdict {
   readonly region: string;
   readonly baseline: boolean;
   readonly status: number | null;
@@ -11,13 +11,6 @@ export interface ReaderResult {
   readonly revision: string | null;
   readonly rules: readonly string[];
   readonly trackersMode: string | null;
-  readonly failed: boolean;
-  readonly problems: readonly string[];
-  readonly notes: readonly string[];
-  readonly leaks: readonly ThirdParty[];
-  readonly thirdParties: readonly ThirdParty[];
-  readonly notices: readonly NoticeCheck[];
-  readonly trackersFired: readonly string[];
   /** Paths relative to the report's folder. */
   readonly screenshots: readonly { readonly viewport: string; readonly file: string }[];
   readonly seconds: number;
