@@ -1,21 +1,23 @@
 import { hostname } from "node:os";
 import type { DependencyContainer } from "tsyringe";
-// Not tsyringe's index, which demands a global Reflect polyfill for decorators this container does not use.
-import { instance as rootContainer } from "tsyringe/dist/cjs/dependency-container.js";
-import cachingFactory from "tsyringe/dist/cjs/factories/instance-caching-factory.js";
-
-const instanceCachingFactory = cachingFactory.default;
+import type * as ContainerModule from "tsyringe/dist/cjs/dependency-container.js";
+import type * as CachingFactoryModule from "tsyringe/dist/cjs/factories/instance-caching-factory.js";
 import { NoticeRenderer } from "./actions/notice.js";
 import { loadShippedTrackerList, loadTrackerListFile, type TrackerList } from "./actions/trackers/list.js";
 import { BodyRewriting } from "./http/body-rewrite.js";
 import { DecisionLog, type DecisionSink } from "./log/decision-log.js";
 import { DecisionMetrics } from "./log/metrics.js";
+import { requireCjs } from "./require-cjs.js";
 import type { ResolvedOptions } from "./options.js";
 import { AppTrust } from "./region/app-trust.js";
 import { DatabaseSource } from "./region/database-watch.js";
 import { defaultDatabasePath, type GeoIpDatabase } from "./region/geoip.js";
 import { RegionResolver } from "./region/resolve.js";
 import { RuleStore } from "./rules/store.js";
+
+// Not tsyringe's index, which demands a global Reflect polyfill for decorators this container does not use.
+const { instance: rootContainer } = requireCjs("tsyringe/dist/cjs/dependency-container.js") as typeof ContainerModule;
+const instanceCachingFactory = (requireCjs("tsyringe/dist/cjs/factories/instance-caching-factory.js") as typeof CachingFactoryModule.default).default;
 
 /** Injection tokens: the edges (database, rules, log sink, clock) are swapped through these. */
 export const TOKENS = {

@@ -1,12 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { xContentTypeOptions } from "helmet";
-import Negotiator from "negotiator";
-import vary from "vary";
+import type NegotiatorType from "negotiator";
+import type varyType from "vary";
+import { requireCjs } from "../require-cjs.js";
 import type { BlockAction } from "../rules/actions.js";
 import { BLOCK_PAGE_LANGUAGES, BLOCK_PAGE_TEXTS, type BlockPageTexts } from "./block-texts.js";
 import { escapeHtml } from "./escape.js";
 import { isRtl } from "./notice.js";
 import type { NoticeText } from "../rules/types.js";
+
+const Negotiator = requireCjs("negotiator") as typeof NegotiatorType;
+const vary = requireCjs("vary") as typeof varyType;
 
 export { BLOCK_PAGE_LANGUAGES };
 

@@ -1,9 +1,12 @@
 import type { ServerResponse } from "node:http";
-import vary from "vary";
+import type varyType from "vary";
+import { requireCjs } from "../require-cjs.js";
 import type { Region } from "../region/types.js";
 import type { CompiledRule, RuleSet } from "../rules/types.js";
 import { splitHeaderList } from "./header-list.js";
 import { isHttpToken } from "../header-name.js";
+
+const vary = requireCjs("vary") as typeof varyType;
 
 /**
  * What the rules of a set can change by region on one path, besides the URL, for each kind of

@@ -1,5 +1,8 @@
 import type { ServerResponse } from "node:http";
-import { parseSetCookie } from "cookie";
+import type * as Cookie from "cookie";
+import { requireCjs } from "../require-cjs.js";
+
+const { parseSetCookie } = requireCjs("cookie") as typeof Cookie;
 
 /**
  * First-party cookies that analytics and ad tags set from the site's own domain, by vendor. `*`

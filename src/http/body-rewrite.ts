@@ -1,6 +1,7 @@
 import { createHash, hash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parse as parseCookies } from "cookie";
+import type * as Cookie from "cookie";
+import { requireCjs } from "../require-cjs.js";
 import { consentDefaultScript } from "../actions/consent.js";
 import { dismissalCookieName, noticeRevision, type NoticeRenderer, type NoticeStyle } from "../actions/notice.js";
 import { parseSimpleSelector, SelectorError, type SimpleSelector } from "../actions/notice-selector.js";
@@ -22,6 +23,8 @@ import type { PagePlan, PlannedNotice } from "./page-rewriter.js";
 import { RewriteCache } from "./rewrite-cache.js";
 import { notRewritableBecause } from "./rewritable.js";
 import { mayBeSubresource, rewriteSubresourceWhole, scriptDestination, subresourceKind, SubresourceRewriter, type ScriptDestination, type SubresourcePlan } from "./subresource-rewrite.js";
+
+const { parse: parseCookies } = requireCjs("cookie") as typeof Cookie;
 
 /** What an app that renders the notice itself sets in `res.locals.geoCompliance`. */
 export interface NoticeMarks {

@@ -1,7 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { parse as parseCookie } from "cookie";
+import type * as Cookie from "cookie";
+import { requireCjs } from "../require-cjs.js";
 import type { PreviewSettings } from "../region/resolve.js";
+
+const { parse: parseCookie } = requireCjs("cookie") as typeof Cookie;
 
 /**
  * What a preview fixes besides the region: the date the decision is made for and the language the

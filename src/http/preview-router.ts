@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { parse as parseCookie, serialize } from "cookie";
+import type * as Cookie from "cookie";
+import { requireCjs } from "../require-cjs.js";
 import helmet from "helmet";
 import { describeAction, decideFor, OutcomeReader, type NoticeContent } from "../rules/impact/outcome.js";
 import { mentionsIn, yamlFilesOf, type RuleMentions } from "../rules/impact/probe.js";
@@ -15,6 +16,8 @@ import { isPreviewLanguage, mintPreviewContext, previewContextCookie } from "./p
 import { loginPage, messagePage, previewPage, type FormState, type PreviewResult, type RegionGroup } from "./preview/pages.js";
 import { isSecret, mintSession, SESSION_COOKIE, SESSION_TTL_MS, verifySession } from "./preview/session.js";
 import { PREVIEW_CSS } from "./preview/style.js";
+
+const { parse: parseCookie, serialize } = requireCjs("cookie") as typeof Cookie;
 
 /** How long the framed page keeps showing the picked region, date and language. */
 export const PREVIEW_FRAME_TTL_MS = 10 * 60 * 1000;

@@ -1,7 +1,11 @@
 import type { EventEmitter } from "node:events";
 import { Writable } from "node:stream";
-import SonicBoomModule, { type SonicBoom as SonicBoomType } from "sonic-boom";
+import type SonicBoomTypes from "sonic-boom";
+import type { SonicBoom as SonicBoomType } from "sonic-boom";
+import { requireCjs } from "../require-cjs.js";
 import type { DecisionLogOptions } from "./options.js";
+
+const SonicBoomModule = requireCjs("sonic-boom") as typeof SonicBoomTypes;
 
 // sonic-boom is CommonJS whose module.exports is the class; its types describe an ES default export.
 const SonicBoom = SonicBoomModule as unknown as typeof SonicBoomType;

@@ -1,7 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
-import proxyaddr from "proxy-addr";
+import type proxyaddrType from "proxy-addr";
+import { requireCjs } from "../require-cjs.js";
+
+const proxyaddr = requireCjs("proxy-addr") as typeof proxyaddrType;
 
 /** The `trust proxy` vocabulary of Express and proxy-addr. */
 export type TrustProxy =

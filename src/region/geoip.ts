@@ -3,8 +3,12 @@ import { createRequire } from "node:module";
 import { isIPv6 } from "node:net";
 import { LRUCache } from "lru-cache";
 import { join } from "node:path";
-import maxmind, { type Reader, type Response } from "maxmind";
+import type * as Maxmind from "maxmind";
+import type { Reader, Response } from "maxmind";
+import { requireCjs } from "../require-cjs.js";
 import { subdivisionCodeByName } from "./subdivision-names.js";
+
+const maxmind = requireCjs("maxmind") as typeof Maxmind;
 
 /** How the records of a database are laid out, chosen from its metadata. */
 export type RecordShape = "geoip2" | "flat";

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { isIPv6 } from "node:net";
-import { parse as parseCookie } from "cookie";
+import type * as Cookie from "cookie";
+import { requireCjs } from "../require-cjs.js";
 import ipaddr from "ipaddr.js";
 import { ipv4Range, ipv4ToInt } from "./address-range.js";
 import { DEFAULT_REGION_CACHE_SIZE, RecentCache } from "./cache.js";
@@ -10,6 +11,8 @@ import type { GeoIpDatabase, GeoIpHit } from "./geoip.js";
 import { NetworkTable } from "./networks.js";
 import { previewFrameCookie, verifyPreviewToken } from "./preview-token.js";
 import { unknownRegion, type Region } from "./types.js";
+
+const { parse: parseCookie } = requireCjs("cookie") as typeof Cookie;
 
 const UNROUTABLE = new Set(["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "private", "reserved", "uniqueLocal", "ipv4Mapped", "rfc6145", "rfc6052", "6to4", "teredo", "benchmarking", "amt", "as112", "deprecated", "orchid2", "droneRemoteIdProtocolEntityTags"]);
 

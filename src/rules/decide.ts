@@ -1,8 +1,11 @@
-import Negotiator from "negotiator";
+import type NegotiatorType from "negotiator";
+import { requireCjs } from "../require-cjs.js";
 import type { Region } from "../region/types.js";
 import type { Action, ConsentAction, ConsentType, TrackersAction } from "./actions.js";
 import { matchablePath } from "./paths.js";
 import { FLAG, type DecisionTable, type LanguageChoice, type RuleSet } from "./types.js";
+
+const Negotiator = requireCjs("negotiator") as typeof NegotiatorType;
 
 /** What the decision may know about the request: no sockets, no bodies. */
 export interface RequestFacts {

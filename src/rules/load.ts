@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { ErrorObject, ValidateFunction } from "ajv";
-import { isAlias, isMap, isPair, isScalar, Lexer, LineCounter, parseDocument, visit } from "yaml";
+import type * as Yaml from "yaml";
+import { requireCjs } from "../require-cjs.js";
 import { checkFile, type Reporter } from "./check.js";
 import { findConflicts } from "./conflicts.js";
 import { byPosition, RuleLoadError, type RuleProblem } from "./errors.js";
@@ -12,6 +13,8 @@ import { readRulesSchema, rulesValidator } from "./schema-validator.js";
 import { YamlFile, type YamlPath } from "./source.js";
 import { didYouMean, listWords } from "./suggest.js";
 import type { RuleFileSpec, RuleSpec, RuleTestSpec, SourcePosition } from "./types.js";
+
+const { isAlias, isMap, isPair, isScalar, Lexer, LineCounter, parseDocument, visit } = requireCjs("yaml") as typeof Yaml;
 
 /** Files in a rules folder that are data for other stages, not rules. */
 const DATA_FILES = new Set(["trackers.yaml", "trackers.yml"]);

@@ -1,11 +1,14 @@
-import picomatch from "picomatch";
+import type picomatchType from "picomatch";
+import { requireCjs } from "../require-cjs.js";
 import type { PathVerdict } from "./types.js";
+
+const picomatch = requireCjs("picomatch") as typeof picomatchType;
 
 /**
  * Paths are matched ignoring case, as Express routes them by default, so `/NEWS/x` cannot slip
  * past a rule written for `/news/**`. Extglobs and negation are off: no user-written regular expressions.
  */
-const OPTIONS: picomatch.PicomatchOptions = { nocase: true, noextglob: true, nonegate: true, dot: true };
+const OPTIONS: picomatchType.PicomatchOptions = { nocase: true, noextglob: true, nonegate: true, dot: true };
 
 /** Why a path pattern cannot be used, or null. */
 export function pathPatternProblem(pattern: string): string | null {

@@ -1,5 +1,9 @@
-import { isMap, isPair, isScalar, type Document, type LineCounter, type Node } from "yaml";
+import type * as Yaml from "yaml";
+import type { Document, LineCounter, Node } from "yaml";
+import { requireCjs } from "../require-cjs.js";
 import type { SourcePosition } from "./types.js";
+
+const { isMap, isPair, isScalar } = requireCjs("yaml") as typeof Yaml;
 
 export type YamlPath = ReadonlyArray<string | number>;
 

@@ -1,4 +1,7 @@
-import { distance } from "fastest-levenshtein";
+import type * as Levenshtein from "fastest-levenshtein";
+import { requireCjs } from "../require-cjs.js";
+
+const { distance } = requireCjs("fastest-levenshtein") as typeof Levenshtein;
 
 /**
  * The candidates closest to a misspelt word, closest first: at most `max`, and only those near

@@ -9,7 +9,11 @@ import { publicSuffixList } from "./public-suffix.js";
 import { packageRoot } from "../../package-root.js";
 import { pathOf } from "../../rules/messages.js";
 import { readSchema, schemaValidator as precompiledValidator, TRACKERS_SCHEMA } from "../../rules/schema-validator.js";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type * as Yaml from "yaml";
+import type { Document, Node } from "yaml";
+import { requireCjs } from "../../require-cjs.js";
+
+const { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = requireCjs("yaml") as typeof Yaml;
 
 /** Must equal the `category` enum of rules/trackers.schema.json (checked when the schema is loaded). */
 export const TRACKER_CATEGORIES = [
