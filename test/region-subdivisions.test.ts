@@ -7,7 +7,7 @@ import { geoCompliance } from "../src/index.js";
 import { run } from "../src/cli/main.js";
 import { locateDatabase } from "../src/region/database-package.js";
 import { GeoIpDatabase } from "../src/region/geoip.js";
-import { subdivisionCodeByName } from "../src/region/subdivision-names.js";
+import { subdivisionCodeByName, subdivisionsNamed } from "../src/region/subdivision-names.js";
 import { compileRuleSet } from "../src/rules/compile.js";
 import { readRules } from "../src/rules/load.js";
 import { packageRoot, shippedRulesDir } from "../src/package-root.js";
@@ -66,6 +66,16 @@ describe("region: subdivisions from a database that names them", () => {
   it("knows no code for a name it cannot place, rather than guessing", () => {
     expect(subdivisionCodeByName("UA", "Atlantis")).to.equal(null);
     expect(subdivisionCodeByName("RU", "")).to.equal(null);
+  });
+
+  it("takes no name or country a database gives for a property every object has", () => {
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty", "name", "length"]) {
+      expect(subdivisionCodeByName("UA", name), name).to.equal(null);
+      expect(subdivisionCodeByName("RU", name), name).to.equal(null);
+      expect(subdivisionCodeByName(name, "Crimea"), name).to.equal(null);
+      expect(subdivisionCodeByName("constructor", name), name).to.equal(null);
+      expect(subdivisionsNamed(name), name).to.deep.equal([]);
+    }
   });
 
   it("opens the package's IPv4 and IPv6 files as one database, named by the package", () => {

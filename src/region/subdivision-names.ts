@@ -92,11 +92,20 @@ function isoStems(): Stems {
   return (stems = { all, byCountry });
 }
 
+/** A listed name's code: names and countries come from a database, and "constructor" is no entry of a list. */
+function aliasOf(aliases: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.hasOwn(aliases, name) ? aliases[name] : undefined;
+}
+
+function aliasesOf(country: string): Readonly<Record<string, string>> {
+  return Object.hasOwn(ALIASES, country) ? ALIASES[country]! : {};
+}
+
 function within(country: string, name: string): string | null {
   const wanted = normalize(name);
   if (!wanted) return null;
   // "Moscow Oblast" is not "Moscow": the whole name first, then without the generic words.
-  const alias = ALIASES[country]?.[simplify(name)] ?? ALIASES[country]?.[wanted];
+  const alias = aliasOf(aliasesOf(country), simplify(name)) ?? aliasOf(aliasesOf(country), wanted);
   if (alias) return alias;
   const list = isoStems().byCountry.get(country) ?? [];
   const exact = list.find((s) => s.stem === wanted);
@@ -116,7 +125,7 @@ function within(country: string, name: string): string | null {
 export function subdivisionCodeByName(country: string, name: string): string | null {
   const own = within(country, name);
   if (own) return own;
-  for (const other of FILED_UNDER_OTHER_COUNTRY[country] ?? []) {
+  for (const other of (Object.hasOwn(FILED_UNDER_OTHER_COUNTRY, country) ? FILED_UNDER_OTHER_COUNTRY[country]! : [])) {
     const code = within(other, name);
     if (code) return code;
   }
@@ -134,7 +143,7 @@ export function subdivisionsNamed(name: string): string[] {
   if (!wanted) return [];
   const found = new Set<string>();
   for (const aliases of Object.values(ALIASES)) {
-    const alias = aliases[plain] ?? aliases[wanted];
+    const alias = aliasOf(aliases, plain) ?? aliasOf(aliases, wanted);
     if (alias) found.add(alias);
   }
   for (const s of isoStems().all) if (s.stem === wanted || s.plain === plain) found.add(s.code);
