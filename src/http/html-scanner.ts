@@ -103,105 +103,6 @@ function needleList(name: string): readonly string[] {
   return list;
 }
 
-/** Where `skipAttributes` leaves what it found: whether the tag ends in "/>", and whether it has a needle attribute. */
-interface Skipped {
-  selfClosing: boolean;
-  needleFound: boolean;
-}
-
-/**
- * The attribute states of the tokenizer (before attribute name to self-closing start tag), run over
- * one chunk without keeping the attributes: for a tag that is not assembled, or only if it has one
- * of `needles`. Starts at `pos` in `state` (BeforeAttrName or SelfClosing) and returns the index of
- * the '>' that ends the tag, or -1 when the tag goes on past the chunk (the caller then reads it
- * again with the full state machine, which gives the same answer). Stops early, returning -2,
- * once a needle is found: such a tag is assembled after all.
- */
-function skipAttributes(buf: Buffer, pos: number, state: S, needles: readonly string[] | null, out: Skipped): number {
-  const len = buf.length;
-  let nameStart = 0;
-  out.selfClosing = false;
-  while (pos < len) {
-    let c = buf[pos]!;
-    switch (state) {
-      case S.BeforeAttrName:
-        if (isWs(c)) pos++;
-        else if (c === SLASH || c === GT) state = S.AfterAttrName;
-        else {
-          nameStart = pos++;
-          state = S.AttrName;
-        }
-        break;
-      case S.AttrName:
-        while (!(isWs(c) || c === SLASH || c === GT || c === EQ)) {
-          if (++pos === len) return -1;
-          c = buf[pos]!;
-        }
-        if (needles !== null && isNeedleAt(buf, nameStart, pos - nameStart, needles)) {
-          out.needleFound = true;
-          return -2;
-        }
-        if (c === EQ) {
-          pos++;
-          state = S.BeforeAttrValue;
-        } else state = S.AfterAttrName;
-        break;
-      case S.AfterAttrName:
-        if (isWs(c)) pos++;
-        else if (c === SLASH) {
-          pos++;
-          state = S.SelfClosing;
-        } else if (c === EQ) {
-          pos++;
-          state = S.BeforeAttrValue;
-        } else if (c === GT) return pos;
-        else {
-          nameStart = pos++;
-          state = S.AttrName;
-        }
-        break;
-      case S.BeforeAttrValue:
-        if (isWs(c)) pos++;
-        else if (c === DQ || c === SQ) {
-          const q = buf.indexOf(c, pos + 1);
-          if (q === -1) return -1;
-          pos = q + 1;
-          state = S.AfterAttrValueQuoted;
-        } else if (c === GT) return pos;
-        else state = S.AttrValueUnq;
-        break;
-      case S.AttrValueUnq:
-        while (c !== GT && !isWs(c)) {
-          if (++pos === len) return -1;
-          c = buf[pos]!;
-        }
-        if (c === GT) return pos;
-        pos++;
-        state = S.BeforeAttrName;
-        break;
-      case S.AfterAttrValueQuoted:
-        if (isWs(c)) {
-          pos++;
-          state = S.BeforeAttrName;
-        } else if (c === SLASH) {
-          pos++;
-          state = S.SelfClosing;
-        } else if (c === GT) return pos;
-        else state = S.BeforeAttrName;
-        break;
-      case S.SelfClosing:
-        if (c === GT) {
-          out.selfClosing = true;
-          return pos;
-        }
-        state = S.BeforeAttrName;
-        break;
-    }
-  }
-  return -1;
-}
-
-
 const enum S {
   Data,
   TagOpen,
@@ -373,7 +274,8 @@ export class HtmlScanner {
   /** The start tag is reported only if it has an attribute of one of these names (lower case). */
   private needles: readonly string[] | null = null;
   private needleFound = false;
-  private readonly skipped: Skipped = { selfClosing: false, needleFound: false };
+  /** Where `readAttributes` stopped at the end of a chunk. */
+  private attrState: S = S.BeforeAttrName;
   private selfClosing = false;
   private attrs: MutableAttr[] = [];
   /** How many of `attrs` the tag being read has. */
@@ -662,8 +564,8 @@ export class HtmlScanner {
     return isNeedleAt(this.buf, start, length, this.needles!);
   }
 
-  private startAttr(pos: number): void {
-    if (!this.wanted || this.tagEnd) return;
+  /** A new attribute of the tag being assembled, starting at buf[pos]. */
+  private startAttr(pos: number): MutableAttr {
     const abs = this.base + pos;
     // Reused from tag to tag: what a tag reports is a copy (`completeTag`).
     let a = this.attrs[this.attrCount];
@@ -676,7 +578,127 @@ export class HtmlScanner {
       a.quote = 0;
     }
     this.attrCount++;
+    return a;
+  }
+
+  /**
+   * The tokenizer's attribute states (before attribute name to self-closing start tag), from `pos`
+   * in `state`: returns the index of the '>' that ends the tag, or -1 at the end of the chunk (the
+   * state to go on in is then `attrState`). The attributes are kept only for a start tag being
+   * assembled. With `seek`, nothing is kept and the reader stops, returning -2, at the first
+   * attribute named one of `seek`, or returns -1 at the end of the chunk without a state: the
+   * caller then reads the tag again from the same place, keeping its attributes.
+   */
+  private readAttributes(pos: number, state: S, seek: readonly string[] | null): number {
+    const buf = this.buf;
+    const len = buf.length;
+    const keep = seek === null && this.wanted && !this.tagEnd;
+    let a = keep ? this.attr : null;
+    let nameStart = pos;
+    while (pos < len) {
+      let c = buf[pos]!;
+      switch (state) {
+        case S.BeforeAttrName:
+          if (isWs(c)) pos++;
+          else if (c === SLASH || c === GT) state = S.AfterAttrName;
+          else {
+            // '=' here starts a name too (a parse error browsers forgive).
+            if (keep) a = this.startAttr(pos);
+            nameStart = pos++;
+            state = S.AttrName;
+          }
+          break;
+        case S.AttrName:
+          while (!(isWs(c) || c === SLASH || c === GT || c === EQ)) {
+            if (++pos === len) break;
+            c = buf[pos]!;
+          }
+          if (pos === len) break;
+          if (a !== null) {
+            a.nameEnd = this.base + pos;
+            if (this.needles !== null && !this.needleFound) this.needleFound = this.isNeedle(a);
+          } else if (seek !== null && isNeedleAt(buf, nameStart, pos - nameStart, seek)) {
+            return -2;
+          }
+          if (c === EQ) {
+            pos++;
+            state = S.BeforeAttrValue;
+          } else state = S.AfterAttrName;
+          break;
+        case S.AfterAttrName:
+          if (isWs(c)) pos++;
+          else if (c === SLASH) {
+            pos++;
+            state = S.SelfClosing;
+          } else if (c === EQ) {
+            pos++;
+            state = S.BeforeAttrValue;
+          } else if (c === GT) return pos;
+          else state = S.BeforeAttrName;
+          break;
+        case S.BeforeAttrValue:
+          if (isWs(c)) pos++;
+          else if (c === DQ || c === SQ) {
+            if (a !== null) {
+              a.quote = c;
+              a.valueStart = this.base + pos + 1;
+            }
+            pos++;
+            state = c === DQ ? S.AttrValueDq : S.AttrValueSq;
+          } else if (c === GT) return pos;
+          else {
+            if (a !== null) {
+              a.quote = 0;
+              a.valueStart = this.base + pos;
+            }
+            state = S.AttrValueUnq;
+          }
+          break;
+        case S.AttrValueDq:
+        case S.AttrValueSq: {
+          const q = buf.indexOf(state === S.AttrValueDq ? DQ : SQ, pos);
+          if (q === -1) {
+            pos = len;
+            break;
+          }
+          if (a !== null) a.valueEnd = this.base + q;
+          pos = q + 1;
+          state = S.AfterAttrValueQuoted;
+          break;
+        }
+        case S.AttrValueUnq:
+          while (c !== GT && !isWs(c)) {
+            if (++pos === len) break;
+            c = buf[pos]!;
+          }
+          if (pos === len) break;
+          if (a !== null) a.valueEnd = this.base + pos;
+          if (c === GT) return pos;
+          pos++;
+          state = S.BeforeAttrName;
+          break;
+        case S.AfterAttrValueQuoted:
+          if (isWs(c)) {
+            pos++;
+            state = S.BeforeAttrName;
+          } else if (c === SLASH) {
+            pos++;
+            state = S.SelfClosing;
+          } else if (c === GT) return pos;
+          else state = S.BeforeAttrName;
+          break;
+        case S.SelfClosing:
+          if (c === GT) {
+            this.selfClosing = true;
+            return pos;
+          }
+          state = S.BeforeAttrName;
+          break;
+      }
+    }
     this.attr = a;
+    this.attrState = state;
+    return -1;
   }
 
   /** A complete tag ends at buf[gt] ('>'). Returns the state to continue in. */
@@ -929,160 +951,40 @@ export class HtmlScanner {
           }
           if (pos === len) break;
           this.finishName(pos);
-          if (c !== GT && (!this.wanted || this.needles !== null)) {
-            // Not assembled (or only with a needle): the attributes are read without being kept.
-            const gt = skipAttributes(buf, pos + 1, c === SLASH ? S.SelfClosing : S.BeforeAttrName, this.wanted && !this.tagEnd ? this.needles : null, this.skipped);
-            if (gt >= 0) {
-              if (this.wanted) {
-                this.wanted = false;
-                this.releaseHold();
-              }
-              this.selfClosing = this.skipped.selfClosing;
-              state = this.completeTag(gt);
-              pos = gt + 1;
-              break;
-            }
-            // The tag goes on past the chunk, or has a needle: read again below, attributes kept.
-          }
           if (c === GT) {
             state = this.completeTag(pos);
             pos++;
-          } else if (c === SLASH) {
-            pos++;
-            state = S.SelfClosing;
-          } else {
-            pos++;
-            state = S.BeforeAttrName;
-          }
-          break;
-        }
-        case S.BeforeAttrName: {
-          const c = buf[pos]!;
-          if (isWs(c)) {
-            pos++;
-          } else if (c === SLASH || c === GT) {
-            state = S.AfterAttrName;
-          } else {
-            // '=' here starts a name too (a parse error browsers forgive).
-            this.startAttr(pos);
-            pos++;
-            state = S.AttrName;
-          }
-          break;
-        }
-        case S.AttrName: {
-          while (pos < len) {
-            const c = buf[pos]!;
-            if (isWs(c) || c === SLASH || c === GT || c === EQ) break;
-            pos++;
-          }
-          if (pos === len) break;
-          if (this.attr) {
-            this.attr.nameEnd = this.base + pos;
-            if (this.needles !== null && !this.needleFound) this.needleFound = this.isNeedle(this.attr);
-          }
-          if (buf[pos] === EQ) {
-            pos++;
-            state = S.BeforeAttrValue;
-          } else {
-            state = S.AfterAttrName;
-          }
-          break;
-        }
-        case S.AfterAttrName: {
-          const c = buf[pos]!;
-          if (isWs(c)) {
-            pos++;
-          } else if (c === SLASH) {
-            pos++;
-            state = S.SelfClosing;
-          } else if (c === EQ) {
-            pos++;
-            state = S.BeforeAttrValue;
-          } else if (c === GT) {
-            state = this.completeTag(pos);
-            pos++;
-          } else {
-            this.startAttr(pos);
-            pos++;
-            state = S.AttrName;
-          }
-          break;
-        }
-        case S.BeforeAttrValue: {
-          const c = buf[pos]!;
-          if (isWs(c)) {
-            pos++;
-          } else if (c === DQ || c === SQ) {
-            if (this.attr) {
-              this.attr.quote = c;
-              this.attr.valueStart = this.base + pos + 1;
-            }
-            pos++;
-            state = c === DQ ? S.AttrValueDq : S.AttrValueSq;
-          } else if (c === GT) {
-            state = this.completeTag(pos);
-            pos++;
-          } else {
-            if (this.attr) {
-              this.attr.quote = 0;
-              this.attr.valueStart = this.base + pos;
-            }
-            state = S.AttrValueUnq;
-          }
-          break;
-        }
-        case S.AttrValueDq:
-        case S.AttrValueSq: {
-          const q = buf.indexOf(state === S.AttrValueDq ? DQ : SQ, pos);
-          if (q === -1) {
-            pos = len;
             break;
           }
-          if (this.attr) this.attr.valueEnd = this.base + q;
-          pos = q + 1;
-          state = S.AfterAttrValueQuoted;
-          break;
-        }
-        case S.AttrValueUnq: {
-          while (pos < len) {
-            const c = buf[pos]!;
-            if (isWs(c) || c === GT) break;
-            pos++;
-          }
-          if (pos === len) break;
-          if (this.attr) this.attr.valueEnd = this.base + pos;
-          if (buf[pos] === GT) {
-            state = this.completeTag(pos);
-          } else {
-            state = S.BeforeAttrName;
-          }
           pos++;
-          break;
-        }
-        case S.AfterAttrValueQuoted: {
-          const c = buf[pos]!;
-          if (isWs(c)) {
-            pos++;
-            state = S.BeforeAttrName;
-          } else if (c === SLASH) {
-            pos++;
-            state = S.SelfClosing;
-          } else if (c === GT) {
-            state = this.completeTag(pos);
-            pos++;
-          } else {
-            state = S.BeforeAttrName;
+          state = c === SLASH ? S.SelfClosing : S.BeforeAttrName;
+          if (this.wanted && !this.tagEnd && this.needles !== null) {
+            // Assembled only with a needle: read without keeping the attributes; if one turns up (or the
+            // tag goes on past the chunk), read again below, keeping them.
+            const gt = this.readAttributes(pos, state, this.needles);
+            if (gt >= 0) {
+              state = this.completeTag(gt);
+              pos = gt + 1;
+            }
           }
           break;
         }
+        case S.BeforeAttrName:
+        case S.AttrName:
+        case S.AfterAttrName:
+        case S.BeforeAttrValue:
+        case S.AttrValueDq:
+        case S.AttrValueSq:
+        case S.AttrValueUnq:
+        case S.AfterAttrValueQuoted:
         case S.SelfClosing: {
-          if (buf[pos] === GT) {
-            this.selfClosing = true;
-            state = this.completeTag(pos);
-            pos++;
+          const gt = this.readAttributes(pos, state, null);
+          if (gt < 0) {
+            pos = len;
+            state = this.attrState;
           } else {
-            state = S.BeforeAttrName;
+            state = this.completeTag(gt);
+            pos = gt + 1;
           }
           break;
         }
