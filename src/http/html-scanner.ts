@@ -29,14 +29,37 @@ const SQ = 0x27;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 
+/** What each byte is to the tokenizer, one bit a class: a table lookup where the name and value loops would compare several times. */
+const WS = 1;
+const NAME_END = 2;
+const ATTR_NAME_END = 4;
+const UNQUOTED_END = 8;
+const UPPER = 16;
+const CLASSES = new Uint8Array(256);
+// CR counts as whitespace: the input stream preprocessor turns it into LF before tokenizing.
+for (const c of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) CLASSES[c] = WS | NAME_END | ATTR_NAME_END | UNQUOTED_END;
+CLASSES[SLASH] = NAME_END | ATTR_NAME_END;
+CLASSES[GT] = NAME_END | ATTR_NAME_END | UNQUOTED_END;
+CLASSES[EQ] = ATTR_NAME_END;
+for (let c = 0x41; c <= 0x5a; c++) CLASSES[c] = UPPER;
+
 function isWs(c: number): boolean {
-  // CR counts: the input stream preprocessor turns it into LF before tokenizing.
-  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
+  return (CLASSES[c]! & WS) !== 0;
 }
 
 function isAlpha(c: number): boolean {
   const l = c | 0x20;
   return l >= 0x61 && l <= 0x7a;
+}
+
+/**
+ * `buf.indexOf(byte, from)`. Text between tags and attribute values are mostly short: the first
+ * bytes are looked at here, which costs less than a call into the runtime.
+ */
+function find(buf: Buffer, byte: number, from: number): number {
+  const near = Math.min(buf.length, from + 16);
+  for (let i = from; i < near; i++) if (buf[i] === byte) return i;
+  return near === buf.length ? -1 : buf.indexOf(byte, near);
 }
 
 /** Whether the attribute name at buf[start, start + length) is one of the (lower-case) needles, ASCII case-insensitively. */
@@ -55,25 +78,43 @@ function isNeedleAt(buf: Buffer, start: number, length: number, needles: readonl
  * byte by byte. A name not in the table is made from its bytes.
  */
 class KnownNames {
-  private static readonly SIZE = 2048;
+  private static readonly SIZE = 4096;
   private static readonly MAX = 16;
   private readonly table: (string | undefined)[] = new Array<string | undefined>(KnownNames.SIZE);
 
   constructor(names: string) {
     for (const name of names.split(" ")) {
-      let h = name.length;
-      for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + (name.charCodeAt(i) | 0x20)) | 0;
-      this.table[h & (KnownNames.SIZE - 1)] ??= name;
+      let h = 0;
+      for (let i = 0; i < name.length; i++) h = KnownNames.step(h, name.charCodeAt(i));
+      const slot = KnownNames.slot(h, name.length);
+      // The table is sized and the hash mixed so that no two of the names share a slot.
+      if (this.table[slot] !== undefined) throw new Error(`KnownNames: "${name}" and "${this.table[slot]}" share a slot`);
+      this.table[slot] = name;
     }
+  }
+
+  private static slot(h: number, length: number): number {
+    const u = h + length;
+    return (u ^ (u >>> 9)) & (KnownNames.SIZE - 1);
+  }
+
+  /** The hash `at` looks a name up by, one byte at a time from 0 (then `hashed` folds in the length). */
+  static step(h: number, c: number): number {
+    return (Math.imul(h, 31) + (c | 0x20)) | 0;
   }
 
   /** The lower-case name at buf[start, end) if it is one of these, else null. */
   at(buf: Buffer, start: number, end: number): string | null {
+    let h = 0;
+    for (let i = start; i < end; i++) h = KnownNames.step(h, buf[i]!);
+    return this.hashed(buf, start, end, h);
+  }
+
+  /** `at`, with the hash of the bytes already made by `step`. */
+  hashed(buf: Buffer, start: number, end: number, h: number): string | null {
     const length = end - start;
     if (length > KnownNames.MAX) return null;
-    let h = length;
-    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + (buf[i]! | 0x20)) | 0;
-    const name = this.table[h & (KnownNames.SIZE - 1)];
+    const name = this.table[KnownNames.slot(h, length)];
     if (name === undefined || name.length !== length) return null;
     for (let i = 0; i < length; i++) {
       const c = buf[start + i]!;
@@ -270,6 +311,8 @@ export class HtmlScanner {
   private namePrefix = "";
   private nameStartInBuf = 0;
   private nameUpper = false;
+  /** `KnownNames.step` over the bytes of the name read so far. */
+  private nameHash = 0;
   private wanted = false;
   /** The start tag is reported only if it has an attribute of one of these names (lower case). */
   private needles: readonly string[] | null = null;
@@ -527,13 +570,14 @@ export class HtmlScanner {
     this.namePrefix = "";
     this.nameStartInBuf = pos;
     this.nameUpper = false;
+    this.nameHash = 0;
     this.selfClosing = false;
     this.attrCount = 0;
     this.attr = null;
   }
 
   private finishName(pos: number): void {
-    let name = this.namePrefix === "" ? ELEMENT_NAMES.at(this.buf, this.nameStartInBuf, pos) : null;
+    let name = this.namePrefix === "" ? ELEMENT_NAMES.hashed(this.buf, this.nameStartInBuf, pos, this.nameHash) : null;
     if (name === null) {
       name = this.namePrefix + this.nameSlice(pos);
       if (this.nameUpper) name = name.toLowerCase();
@@ -597,19 +641,27 @@ export class HtmlScanner {
     let nameStart = pos;
     while (pos < len) {
       let c = buf[pos]!;
+      // An attribute mostly goes name, '=', quoted value, whitespace: each state falls through to the
+      // next one, so that it is read without a turn through the switch per state.
       switch (state) {
         case S.BeforeAttrName:
-          if (isWs(c)) pos++;
-          else if (c === SLASH || c === GT) state = S.AfterAttrName;
-          else {
-            // '=' here starts a name too (a parse error browsers forgive).
-            if (keep) a = this.startAttr(pos);
-            nameStart = pos++;
-            state = S.AttrName;
+          if (isWs(c)) {
+            pos++;
+            break;
           }
-          break;
+          if (c === SLASH || c === GT) {
+            state = S.AfterAttrName;
+            break;
+          }
+          // '=' here starts a name too (a parse error browsers forgive).
+          if (keep) a = this.startAttr(pos);
+          nameStart = pos++;
+          state = S.AttrName;
+          if (pos === len) break;
+          c = buf[pos]!;
+        // falls through
         case S.AttrName:
-          while (!(isWs(c) || c === SLASH || c === GT || c === EQ)) {
+          while ((CLASSES[c]! & ATTR_NAME_END) === 0) {
             if (++pos === len) break;
             c = buf[pos]!;
           }
@@ -620,10 +672,59 @@ export class HtmlScanner {
           } else if (seek !== null && isNeedleAt(buf, nameStart, pos - nameStart, seek)) {
             return -2;
           }
-          if (c === EQ) {
+          if (c !== EQ) {
+            state = S.AfterAttrName;
+            break;
+          }
+          pos++;
+          state = S.BeforeAttrValue;
+          if (pos === len) break;
+          c = buf[pos]!;
+        // falls through
+        case S.BeforeAttrValue:
+          if (isWs(c)) {
             pos++;
-            state = S.BeforeAttrValue;
-          } else state = S.AfterAttrName;
+            break;
+          }
+          if (c === GT) return pos;
+          if (c !== DQ && c !== SQ) {
+            if (a !== null) {
+              a.quote = 0;
+              a.valueStart = this.base + pos;
+            }
+            state = S.AttrValueUnq;
+            break;
+          }
+          if (a !== null) {
+            a.quote = c;
+            a.valueStart = this.base + pos + 1;
+          }
+          pos++;
+          state = c === DQ ? S.AttrValueDq : S.AttrValueSq;
+        // falls through
+        case S.AttrValueDq:
+        case S.AttrValueSq: {
+          const q = find(buf, state === S.AttrValueDq ? DQ : SQ, pos);
+          if (q === -1) {
+            pos = len;
+            break;
+          }
+          if (a !== null) a.valueEnd = this.base + q;
+          pos = q + 1;
+          state = S.AfterAttrValueQuoted;
+          if (pos === len) break;
+          c = buf[pos]!;
+        }
+        // falls through
+        case S.AfterAttrValueQuoted:
+          if (isWs(c)) {
+            pos++;
+            state = S.BeforeAttrName;
+          } else if (c === SLASH) {
+            pos++;
+            state = S.SelfClosing;
+          } else if (c === GT) return pos;
+          else state = S.BeforeAttrName;
           break;
         case S.AfterAttrName:
           if (isWs(c)) pos++;
@@ -636,38 +737,8 @@ export class HtmlScanner {
           } else if (c === GT) return pos;
           else state = S.BeforeAttrName;
           break;
-        case S.BeforeAttrValue:
-          if (isWs(c)) pos++;
-          else if (c === DQ || c === SQ) {
-            if (a !== null) {
-              a.quote = c;
-              a.valueStart = this.base + pos + 1;
-            }
-            pos++;
-            state = c === DQ ? S.AttrValueDq : S.AttrValueSq;
-          } else if (c === GT) return pos;
-          else {
-            if (a !== null) {
-              a.quote = 0;
-              a.valueStart = this.base + pos;
-            }
-            state = S.AttrValueUnq;
-          }
-          break;
-        case S.AttrValueDq:
-        case S.AttrValueSq: {
-          const q = buf.indexOf(state === S.AttrValueDq ? DQ : SQ, pos);
-          if (q === -1) {
-            pos = len;
-            break;
-          }
-          if (a !== null) a.valueEnd = this.base + q;
-          pos = q + 1;
-          state = S.AfterAttrValueQuoted;
-          break;
-        }
         case S.AttrValueUnq:
-          while (c !== GT && !isWs(c)) {
+          while ((CLASSES[c]! & UNQUOTED_END) === 0) {
             if (++pos === len) break;
             c = buf[pos]!;
           }
@@ -676,16 +747,6 @@ export class HtmlScanner {
           if (c === GT) return pos;
           pos++;
           state = S.BeforeAttrName;
-          break;
-        case S.AfterAttrValueQuoted:
-          if (isWs(c)) {
-            pos++;
-            state = S.BeforeAttrName;
-          } else if (c === SLASH) {
-            pos++;
-            state = S.SelfClosing;
-          } else if (c === GT) return pos;
-          else state = S.BeforeAttrName;
           break;
         case S.SelfClosing:
           if (c === GT) {
@@ -879,7 +940,7 @@ export class HtmlScanner {
     while (pos < len) {
       switch (state) {
         case S.Data: {
-          const lt = buf.indexOf(LT, pos);
+          const lt = find(buf, LT, pos);
           const stop = lt === -1 ? len : lt;
           if (this.handler.watchText && !this.suppressed && stop > pos) {
             const t = this.firstText(pos, stop);
@@ -892,7 +953,11 @@ export class HtmlScanner {
           this.tagStartAbs = this.base + lt;
           this.beginHold(lt);
           pos = lt + 1;
-          state = S.TagOpen;
+          // Most '<' start a tag: its name is read next, without a turn through the tag open state.
+          if (pos < len && isAlpha(buf[pos]!)) {
+            this.startName(false, pos);
+            state = S.TagName;
+          } else state = S.TagOpen;
           break;
         }
         case S.TagOpen: {
@@ -943,12 +1008,18 @@ export class HtmlScanner {
         }
         case S.TagName: {
           let c = 0;
+          let h = this.nameHash;
+          let classes = 0;
           while (pos < len) {
             c = buf[pos]!;
-            if (isWs(c) || c === SLASH || c === GT) break;
-            if (c >= 0x41 && c <= 0x5a) this.nameUpper = true;
+            const k = CLASSES[c]!;
+            if ((k & NAME_END) !== 0) break;
+            classes |= k;
+            h = KnownNames.step(h, c);
             pos++;
           }
+          this.nameHash = h;
+          if ((classes & UPPER) !== 0) this.nameUpper = true;
           if (pos === len) break;
           this.finishName(pos);
           if (c === GT) {
