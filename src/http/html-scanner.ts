@@ -80,17 +80,25 @@ function isNeedleAt(buf: Buffer, start: number, length: number, needles: readonl
 class KnownNames {
   private static readonly SIZE = 4096;
   private static readonly MAX = 16;
-  private readonly table: (string | undefined)[] = new Array<string | undefined>(KnownNames.SIZE);
+  /** By slot: the index of the name in `names`, or -1. */
+  private readonly slots = new Int16Array(KnownNames.SIZE).fill(-1);
+  private readonly names: string[];
 
   constructor(names: string) {
-    for (const name of names.split(" ")) {
+    this.names = names.split(" ");
+    this.names.forEach((name, index) => {
       let h = 0;
       for (let i = 0; i < name.length; i++) h = KnownNames.step(h, name.charCodeAt(i));
       const slot = KnownNames.slot(h, name.length);
       // The table is sized and the hash mixed so that no two of the names share a slot.
-      if (this.table[slot] !== undefined) throw new Error(`KnownNames: "${name}" and "${this.table[slot]}" share a slot`);
-      this.table[slot] = name;
-    }
+      if (this.slots[slot] !== -1) throw new Error(`KnownNames: "${name}" and "${this.names[this.slots[slot]!]}" share a slot`);
+      this.slots[slot] = index;
+    });
+  }
+
+  /** How many names there are: the indexes `find` returns are below this. */
+  get count(): number {
+    return this.names.length;
   }
 
   private static slot(h: number, length: number): number {
@@ -98,7 +106,7 @@ class KnownNames {
     return (u ^ (u >>> 9)) & (KnownNames.SIZE - 1);
   }
 
-  /** The hash `at` looks a name up by, one byte at a time from 0 (then `hashed` folds in the length). */
+  /** The hash `find` looks a name up by, one byte at a time from 0. */
   static step(h: number, c: number): number {
     return (Math.imul(h, 31) + (c | 0x20)) | 0;
   }
@@ -107,22 +115,30 @@ class KnownNames {
   at(buf: Buffer, start: number, end: number): string | null {
     let h = 0;
     for (let i = start; i < end; i++) h = KnownNames.step(h, buf[i]!);
-    return this.hashed(buf, start, end, h);
+    const index = this.find(buf, start, end, h);
+    return index < 0 ? null : this.names[index]!;
   }
 
-  /** `at`, with the hash of the bytes already made by `step`. */
-  hashed(buf: Buffer, start: number, end: number, h: number): string | null {
+  /** The index of the name at buf[start, end) (`h` its hash, made by `step`), or -1 when it is not one of these. */
+  find(buf: Buffer, start: number, end: number, h: number): number {
     const length = end - start;
-    if (length > KnownNames.MAX) return null;
-    const name = this.table[KnownNames.slot(h, length)];
-    if (name === undefined || name.length !== length) return null;
+    if (length > KnownNames.MAX) return -1;
+    const index = this.slots[KnownNames.slot(h, length)]!;
+    if (index < 0) return -1;
+    const name = this.names[index]!;
+    if (name.length !== length) return -1;
     for (let i = 0; i < length; i++) {
       const c = buf[start + i]!;
       const k = name.charCodeAt(i);
       // Only ASCII upper-case letters fold (as the tokenizer folds them).
-      if (c !== k && !(c >= 0x41 && c <= 0x5a && c + 0x20 === k)) return null;
+      if (c !== k && !(c >= 0x41 && c <= 0x5a && c + 0x20 === k)) return -1;
     }
-    return name;
+    return index;
+  }
+
+  /** The (lower-case) name at an index `find` returned. */
+  name(index: number): string {
+    return this.names[index]!;
   }
 }
 
@@ -246,6 +262,8 @@ export interface ScanHandler {
    * (of one of those names).
    */
   wants(name: string, end: boolean): boolean | string | readonly string[];
+  /** Once true it stays so, and `wants` answers by the name (and whether the tag ends an element) alone: the scanner keeps its answers. */
+  readonly settled?: boolean;
   startTag(tag: ScannedTag): TagEdit | undefined;
   endTag(tag: ScannedTag): TagEdit | undefined;
   /**
@@ -317,6 +335,8 @@ export class HtmlScanner {
   /** The start tag is reported only if it has an attribute of one of these names (lower case). */
   private needles: readonly string[] | null = null;
   private needleFound = false;
+  /** `wants`' answers once the handler says they are settled, by `ELEMENT_NAMES` index (end tags after start tags). */
+  private readonly settledWants: (boolean | readonly string[] | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
   /** Where `readAttributes` stopped at the end of a chunk. */
   private attrState: S = S.BeforeAttrName;
   private selfClosing = false;
@@ -577,20 +597,33 @@ export class HtmlScanner {
   }
 
   private finishName(pos: number): void {
-    let name = this.namePrefix === "" ? ELEMENT_NAMES.hashed(this.buf, this.nameStartInBuf, pos, this.nameHash) : null;
-    if (name === null) {
+    let known = this.namePrefix === "" ? ELEMENT_NAMES.find(this.buf, this.nameStartInBuf, pos, this.nameHash) : -1;
+    let name: string;
+    if (known >= 0) name = ELEMENT_NAMES.name(known);
+    else {
       name = this.namePrefix + this.nameSlice(pos);
       if (this.nameUpper) name = name.toLowerCase();
     }
     this.namePrefix = "";
     // Outside foreign content the tree builder makes <image> an <img> (taken as one where the tree is unsure: that is safe).
     this.imageAsImg = name === "image" && !this.tagEnd && (!this.tree.foreign || this.tree.unsure);
-    if (this.imageAsImg) name = "img";
+    if (this.imageAsImg) {
+      name = "img";
+      known = -1;
+    }
     this.tagName = name;
-    const wants = this.handler.wants(name, this.tagEnd);
+    let wants: boolean | readonly string[] | undefined;
+    if (known >= 0 && this.handler.settled === true) {
+      // Kept by the index of the name, end tags after start tags.
+      const index = this.tagEnd ? known + ELEMENT_NAMES.count : known;
+      wants = this.settledWants[index];
+      if (wants === undefined) wants = this.settledWants[index] = this.askWants(name);
+    } else {
+      wants = this.askWants(name);
+    }
     this.reported = wants !== false;
     this.wanted = this.reported;
-    this.needles = typeof wants === "string" ? needleList(wants) : typeof wants === "object" ? wants : null;
+    this.needles = typeof wants === "object" ? wants : null;
     this.needleFound = false;
     if (!this.tagEnd && (this.tree.needsAttributes(name) || (this.tree.unsure && this.tree.readsDifferently(name)))) {
       // The tree needs its attributes (<font color>, <annotation-xml encoding>): assembled, reported only if asked for.
@@ -598,6 +631,12 @@ export class HtmlScanner {
       this.needles = null;
     }
     if (!this.wanted) this.releaseHold();
+  }
+
+  /** `handler.wants` for the tag being read, a needle given as a string made a list. */
+  private askWants(name: string): boolean | readonly string[] {
+    const wants = this.handler.wants(name, this.tagEnd);
+    return typeof wants === "string" ? needleList(wants) : wants;
   }
 
   /** Whether an attribute's name is one of the needles; a name split across chunks counts, to be safe. */

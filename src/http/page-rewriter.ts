@@ -59,6 +59,8 @@ const LOADING_ATTRS = new Map(
     return [name, { plain, withAutofocus: [...plain, "autofocus"] }] as const;
   }),
 );
+const STYLE_ONLY: readonly string[] = ["style"];
+const AUTOFOCUS_ONLY: readonly string[] = ["autofocus"];
 /** Elements that take the focus with `autofocus` on most pages. */
 const FOCUSABLE = new Set(["input", "textarea", "select", "button"]);
 
@@ -96,6 +98,11 @@ export class PageRewriter implements ScanHandler {
   private held: PlannedNotice[] | null = null;
   /** After </head> a <noscript> is not head content: the tree builder begins the body for it. */
   private headClosed = false;
+  /**
+   * The head scripts are in, the body began for sure and every selector is done: from then on (it
+   * stays so) `wants` answers by the name alone.
+   */
+  settled = false;
 
   constructor(
     private readonly plan: PagePlan,
@@ -240,7 +247,12 @@ export class PageRewriter implements ScanHandler {
     this.bodyEndPending = [];
   }
 
-  wants(name: string, end: boolean): boolean | string | readonly string[] {
+  wants(name: string, end: boolean): boolean | readonly string[] {
+    this.settled ||= !this.headPending && this.bodyStarted && !this.framesetOk && this.selectors.every((s) => s.phase === "done");
+    return this.answer(name, end);
+  }
+
+  private answer(name: string, end: boolean): boolean | readonly string[] {
     if (end) {
       if (name === "body" || name === "html" || name === "head" || name === "br" || name === "noscript" || name === "template") return true;
     } else {
@@ -259,9 +271,9 @@ export class PageRewriter implements ScanHandler {
       const needles = LOADING_ATTRS.get(name);
       if (needles) return this.tags.dropAutofocus ? needles.withAutofocus : needles.plain;
       // Any element may load through its style attribute; the rest of such tags are not even assembled.
-      return TRACKER_ELEMENTS.has(name) ? true : "style";
+      return TRACKER_ELEMENTS.has(name) ? true : STYLE_ONLY;
     }
-    return this.tags.dropAutofocus && FOCUSABLE.has(name) ? "autofocus" : false;
+    return this.tags.dropAutofocus && FOCUSABLE.has(name) ? AUTOFOCUS_ONLY : false;
   }
 
   startTag(tag: ScannedTag): TagEdit | undefined {
