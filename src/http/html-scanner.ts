@@ -111,14 +111,6 @@ class KnownNames {
     return (Math.imul(h, 31) + (c | 0x20)) | 0;
   }
 
-  /** The lower-case name at buf[start, end) if it is one of these, else null. */
-  at(buf: Buffer, start: number, end: number): string | null {
-    let h = 0;
-    for (let i = start; i < end; i++) h = KnownNames.step(h, buf[i]!);
-    const index = this.find(buf, start, end, h);
-    return index < 0 ? null : this.names[index]!;
-  }
-
   /** The index of the name at buf[start, end) (`h` its hash, made by `step`), or -1 when it is not one of these. */
   find(buf: Buffer, start: number, end: number, h: number): number {
     const length = end - start;
@@ -302,6 +294,8 @@ const CDATA_CLOSE = Buffer.from("]]>");
 interface MutableAttr {
   nameStart: number;
   nameEnd: number;
+  /** `KnownNames.step` over the name's bytes read so far. */
+  nameHash: number;
   valueStart: number;
   valueEnd: number;
   quote: number;
@@ -647,15 +641,17 @@ export class HtmlScanner {
     return isNeedleAt(this.buf, start, length, this.needles!);
   }
 
-  /** A new attribute of the tag being assembled, starting at buf[pos]. */
+  /** A new attribute of the tag being assembled, starting at buf[pos] (its first byte read). */
   private startAttr(pos: number): MutableAttr {
     const abs = this.base + pos;
     // Reused from tag to tag: what a tag reports is a copy (`completeTag`).
     let a = this.attrs[this.attrCount];
-    if (a === undefined) this.attrs.push((a = { nameStart: abs, nameEnd: abs, valueStart: -1, valueEnd: -1, quote: 0 }));
+    const h = KnownNames.step(0, this.buf[pos]!);
+    if (a === undefined) this.attrs.push((a = { nameStart: abs, nameEnd: abs, nameHash: h, valueStart: -1, valueEnd: -1, quote: 0 }));
     else {
       a.nameStart = abs;
       a.nameEnd = abs;
+      a.nameHash = h;
       a.valueStart = -1;
       a.valueEnd = -1;
       a.quote = 0;
@@ -700,9 +696,20 @@ export class HtmlScanner {
           c = buf[pos]!;
         // falls through
         case S.AttrName:
-          while ((CLASSES[c]! & ATTR_NAME_END) === 0) {
-            if (++pos === len) break;
-            c = buf[pos]!;
+          if (a !== null) {
+            // Hashed as it is read, for `completeTag` to find the name in ATTRIBUTE_NAMES.
+            let h = a.nameHash;
+            while ((CLASSES[c]! & ATTR_NAME_END) === 0) {
+              h = KnownNames.step(h, c);
+              if (++pos === len) break;
+              c = buf[pos]!;
+            }
+            a.nameHash = h;
+          } else {
+            while ((CLASSES[c]! & ATTR_NAME_END) === 0) {
+              if (++pos === len) break;
+              c = buf[pos]!;
+            }
           }
           if (pos === len) break;
           if (a !== null) {
@@ -836,8 +843,9 @@ export class HtmlScanner {
         const a = this.attrs[i]!;
         const nameStart = a.nameStart - start;
         const nameEnd = a.nameEnd - start;
+        const known = ATTRIBUTE_NAMES.find(tagBytes, a.nameStart - offset, a.nameEnd - offset, a.nameHash);
         attrs.push({
-          name: ATTRIBUTE_NAMES.at(tagBytes, a.nameStart - offset, a.nameEnd - offset) ?? raw.slice(nameStart, nameEnd).toLowerCase(),
+          name: known >= 0 ? ATTRIBUTE_NAMES.name(known) : raw.slice(nameStart, nameEnd).toLowerCase(),
           nameStart,
           nameEnd,
           valueStart: a.valueStart < 0 ? -1 : a.valueStart - start,

@@ -178,11 +178,12 @@ export function refreshUrl(content: string): string | null {
 function blockedAttrs(tag: ScannedTag, names: readonly string[], matcher: TrackerMatcher, urls: (name: string, value: string) => string[]): { label: string; attrs: Set<string> } | null {
   let label: string | null = null;
   let attrs: Set<string> | null = null;
-  let seen: string[] | null = null;
+  // Which of `names` were seen, one bit each: only the first of duplicate attributes counts for the browser.
+  let seen = 0;
   for (const a of tag.attrs) {
-    if (!names.includes(a.name) || seen?.includes(a.name)) continue;
-    // Only the first of duplicate attributes counts for the browser.
-    (seen ??= []).push(a.name);
+    const i = names.indexOf(a.name);
+    if (i < 0 || (seen & (1 << i)) !== 0) continue;
+    seen |= 1 << i;
     const value = attrValue(tag, a);
     if (onlyPageUrls(matcher, value)) continue;
     for (const url of urls(a.name, value)) {
