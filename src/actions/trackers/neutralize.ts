@@ -146,7 +146,7 @@ export interface TagContext {
 }
 
 /** Script types whose content loads nothing by itself but tells the browser to (checked in `scriptContent`). */
-function scriptKind(tag: ScannedTag): "js" | "importmap" | "speculationrules" | "data" {
+export function scriptKind(tag: ScannedTag): "js" | "importmap" | "speculationrules" | "data" {
   const type = firstAttr(tag, "type");
   const value = type ? attrValue(tag, type).trim().toLowerCase() : "";
   if (value === "importmap") return "importmap";
