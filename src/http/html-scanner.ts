@@ -42,6 +42,8 @@ CLASSES[SLASH] = NAME_END | ATTR_NAME_END;
 CLASSES[GT] = NAME_END | ATTR_NAME_END | UNQUOTED_END;
 CLASSES[EQ] = ATTR_NAME_END;
 for (let c = 0x41; c <= 0x5a; c++) CLASSES[c] = UPPER;
+/** Each byte with ASCII upper-case letters made lower case. */
+const LOWER = Uint8Array.from({ length: 256 }, (_, c) => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c));
 
 function isWs(c: number): boolean {
   return (CLASSES[c]! & WS) !== 0;
@@ -83,10 +85,20 @@ class KnownNames {
   /** By slot: the index of the name in `names`, or -1. */
   private readonly slots = new Int16Array(KnownNames.SIZE).fill(-1);
   private readonly names: string[];
+  /** By index: the name's length, and where its bytes are in `bytes` (read there rather than from the strings). */
+  private readonly lengths: Uint8Array;
+  private readonly offsets: Uint16Array;
+  private readonly bytes: Uint8Array;
 
   constructor(names: string) {
     this.names = names.split(" ");
+    this.lengths = Uint8Array.from(this.names, (name) => name.length);
+    this.offsets = new Uint16Array(this.names.length);
+    this.bytes = Buffer.from(this.names.join(""), "latin1");
+    let offset = 0;
     this.names.forEach((name, index) => {
+      this.offsets[index] = offset;
+      offset += name.length;
       let h = 0;
       for (let i = 0; i < name.length; i++) h = KnownNames.step(h, name.charCodeAt(i));
       const slot = KnownNames.slot(h, name.length);
@@ -116,15 +128,11 @@ class KnownNames {
     const length = end - start;
     if (length > KnownNames.MAX) return -1;
     const index = this.slots[KnownNames.slot(h, length)]!;
-    if (index < 0) return -1;
-    const name = this.names[index]!;
-    if (name.length !== length) return -1;
-    for (let i = 0; i < length; i++) {
-      const c = buf[start + i]!;
-      const k = name.charCodeAt(i);
-      // Only ASCII upper-case letters fold (as the tokenizer folds them).
-      if (c !== k && !(c >= 0x41 && c <= 0x5a && c + 0x20 === k)) return -1;
-    }
+    if (index < 0 || this.lengths[index] !== length) return -1;
+    const bytes = this.bytes;
+    const offset = this.offsets[index]! - start;
+    // Only ASCII upper-case letters fold (as the tokenizer folds them).
+    for (let i = start; i < end; i++) if (LOWER[buf[i]!] !== bytes[offset + i]) return -1;
     return index;
   }
 
