@@ -105,3 +105,35 @@ describe("URLs in markup that need no verdict of their own", () => {
     expect(blocksFromPage(own, "/own.png")).to.equal("Google Analytics");
   });
 });
+
+describe("inline scripts judged once and their verdicts kept", () => {
+  // The same script text on every request (a nonce changes only the tag): the verdict kept for it
+  // must be the one each reader's rules and page host give.
+  const script = (nonce: string) => `<!doctype html><html><head><script nonce="${nonce}">fetch("https://cdn.partner.example/x.js")</script></head><body><p>x</p></body></html>`;
+  const blocked = (page: string, plan: ReturnType<typeof planOf>) => rewrite(page, plan).out.toString().includes("data-geo-compliance-blocked");
+
+  it("follow the rules, the allowlist and the page's host, not the first reader's", () => {
+    const thirdParty = planOf([trackers("third-party")]);
+    const allowed = planOf([trackers("third-party", ["partner.example"])]);
+    const listOnly = planOf([trackers("list")]);
+    const ownSite = planOf([trackers("third-party")], { host: "www.partner.example" });
+    for (let round = 0; round < 2; round++) {
+      for (const nonce of ["a1", "b2"]) {
+        expect(blocked(script(nonce), thirdParty), `third-party, round ${round}`).to.equal(true);
+        expect(blocked(script(nonce), allowed), `allowed, round ${round}`).to.equal(false);
+        expect(blocked(script(nonce), listOnly), `list, round ${round}`).to.equal(false);
+        expect(blocked(script(nonce), ownSite), `own site, round ${round}`).to.equal(false);
+      }
+    }
+  });
+
+  it("tell an import map from a script of the same text", () => {
+    // As a script it only holds the URL; as an import map it maps a module to a third party.
+    const map = `{"imports":{"a":"https://cdn.partner.example/a.js"}}`;
+    const plan = planOf([trackers("third-party")]);
+    for (let round = 0; round < 2; round++) {
+      expect(rewrite(`<script>${map}</script>`, plan).out.toString(), `script, round ${round}`).not.to.include("data-geo-compliance-blocked");
+      expect(rewrite(`<script type="importmap">${map}</script>`, plan).out.toString(), `import map, round ${round}`).to.include("data-geo-compliance-blocked");
+    }
+  });
+});

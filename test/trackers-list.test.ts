@@ -278,6 +278,14 @@ describe("tracker list", () => {
       }
     });
 
+    it("answers the same when asked again, also after more hosts than it keeps answers for", () => {
+      const hosts = ["www.google-analytics.com", "evil-facebook.net", "/js/app.js", "https://a.b.tracker.co.uk/p.gif"];
+      const first = hosts.map((h) => list.match(h)?.vendor);
+      expect(first).to.deep.equal(["GA", undefined, undefined, "UK"]);
+      for (let i = 0; i < 5000; i++) expect(list.match(`h${i}.example`)).to.equal(undefined);
+      for (let round = 0; round < 2; round++) expect(hosts.map((h) => list.match(h)?.vendor)).to.deep.equal(first);
+    });
+
     it("hostOf and registrableDomain", () => {
       expect(hostOf("//cdn.example.com/x")).to.equal("cdn.example.com");
       expect(hostOf("example.com:8080")).to.equal("example.com");

@@ -29,14 +29,39 @@ const SQ = 0x27;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 
+/** What each byte is to the tokenizer, one bit a class: a table lookup where the name and value loops would compare several times. */
+const WS = 1;
+const NAME_END = 2;
+const ATTR_NAME_END = 4;
+const UNQUOTED_END = 8;
+const UPPER = 16;
+const CLASSES = new Uint8Array(256);
+// CR counts as whitespace: the input stream preprocessor turns it into LF before tokenizing.
+for (const c of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) CLASSES[c] = WS | NAME_END | ATTR_NAME_END | UNQUOTED_END;
+CLASSES[SLASH] = NAME_END | ATTR_NAME_END;
+CLASSES[GT] = NAME_END | ATTR_NAME_END | UNQUOTED_END;
+CLASSES[EQ] = ATTR_NAME_END;
+for (let c = 0x41; c <= 0x5a; c++) CLASSES[c] = UPPER;
+/** Each byte with ASCII upper-case letters made lower case. */
+const LOWER = Uint8Array.from({ length: 256 }, (_, c) => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c));
+
 function isWs(c: number): boolean {
-  // CR counts: the input stream preprocessor turns it into LF before tokenizing.
-  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
+  return (CLASSES[c]! & WS) !== 0;
 }
 
 function isAlpha(c: number): boolean {
   const l = c | 0x20;
   return l >= 0x61 && l <= 0x7a;
+}
+
+/**
+ * `buf.indexOf(byte, from)`. Text between tags and attribute values are mostly short: the first
+ * bytes are looked at here, which costs less than a call into the runtime.
+ */
+function find(buf: Buffer, byte: number, from: number): number {
+  const near = Math.min(buf.length, from + 16);
+  for (let i = from; i < near; i++) if (buf[i] === byte) return i;
+  return near === buf.length ? -1 : buf.indexOf(byte, near);
 }
 
 /** Whether the attribute name at buf[start, start + length) is one of the (lower-case) needles, ASCII case-insensitively. */
@@ -55,33 +80,65 @@ function isNeedleAt(buf: Buffer, start: number, length: number, needles: readonl
  * byte by byte. A name not in the table is made from its bytes.
  */
 class KnownNames {
-  private static readonly SIZE = 2048;
+  private static readonly SIZE = 4096;
   private static readonly MAX = 16;
-  private readonly table: (string | undefined)[] = new Array<string | undefined>(KnownNames.SIZE);
+  /** By slot: the index of the name in `names`, or -1. */
+  private readonly slots = new Int16Array(KnownNames.SIZE).fill(-1);
+  private readonly names: string[];
+  /** By index: the name's length, and where its bytes are in `bytes` (read there rather than from the strings). */
+  private readonly lengths: Uint8Array;
+  private readonly offsets: Uint16Array;
+  private readonly bytes: Uint8Array;
 
   constructor(names: string) {
-    for (const name of names.split(" ")) {
-      let h = name.length;
-      for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + (name.charCodeAt(i) | 0x20)) | 0;
-      this.table[h & (KnownNames.SIZE - 1)] ??= name;
-    }
+    this.names = names.split(" ");
+    this.lengths = Uint8Array.from(this.names, (name) => name.length);
+    this.offsets = new Uint16Array(this.names.length);
+    this.bytes = Buffer.from(this.names.join(""), "latin1");
+    let offset = 0;
+    this.names.forEach((name, index) => {
+      this.offsets[index] = offset;
+      offset += name.length;
+      let h = 0;
+      for (let i = 0; i < name.length; i++) h = KnownNames.step(h, name.charCodeAt(i));
+      const slot = KnownNames.slot(h, name.length);
+      // The table is sized and the hash mixed so that no two of the names share a slot.
+      if (this.slots[slot] !== -1) throw new Error(`KnownNames: "${name}" and "${this.names[this.slots[slot]!]}" share a slot`);
+      this.slots[slot] = index;
+    });
   }
 
-  /** The lower-case name at buf[start, end) if it is one of these, else null. */
-  at(buf: Buffer, start: number, end: number): string | null {
+  /** How many names there are: the indexes `find` returns are below this. */
+  get count(): number {
+    return this.names.length;
+  }
+
+  private static slot(h: number, length: number): number {
+    const u = h + length;
+    return (u ^ (u >>> 9)) & (KnownNames.SIZE - 1);
+  }
+
+  /** The hash `find` looks a name up by, one byte at a time from 0. */
+  static step(h: number, c: number): number {
+    return (Math.imul(h, 31) + (c | 0x20)) | 0;
+  }
+
+  /** The index of the name at buf[start, end) (`h` its hash, made by `step`), or -1 when it is not one of these. */
+  find(buf: Buffer, start: number, end: number, h: number): number {
     const length = end - start;
-    if (length > KnownNames.MAX) return null;
-    let h = length;
-    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + (buf[i]! | 0x20)) | 0;
-    const name = this.table[h & (KnownNames.SIZE - 1)];
-    if (name === undefined || name.length !== length) return null;
-    for (let i = 0; i < length; i++) {
-      const c = buf[start + i]!;
-      const k = name.charCodeAt(i);
-      // Only ASCII upper-case letters fold (as the tokenizer folds them).
-      if (c !== k && !(c >= 0x41 && c <= 0x5a && c + 0x20 === k)) return null;
-    }
-    return name;
+    if (length > KnownNames.MAX) return -1;
+    const index = this.slots[KnownNames.slot(h, length)]!;
+    if (index < 0 || this.lengths[index] !== length) return -1;
+    const bytes = this.bytes;
+    const offset = this.offsets[index]! - start;
+    // Only ASCII upper-case letters fold (as the tokenizer folds them).
+    for (let i = start; i < end; i++) if (LOWER[buf[i]!] !== bytes[offset + i]) return -1;
+    return index;
+  }
+
+  /** The (lower-case) name at an index `find` returned. */
+  name(index: number): string {
+    return this.names[index]!;
   }
 }
 
@@ -102,105 +159,6 @@ function needleList(name: string): readonly string[] {
   if (list === undefined) needleLists.set(name, (list = [name]));
   return list;
 }
-
-/** Where `skipAttributes` leaves what it found: whether the tag ends in "/>", and whether it has a needle attribute. */
-interface Skipped {
-  selfClosing: boolean;
-  needleFound: boolean;
-}
-
-/**
- * The attribute states of the tokenizer (before attribute name to self-closing start tag), run over
- * one chunk without keeping the attributes: for a tag that is not assembled, or only if it has one
- * of `needles`. Starts at `pos` in `state` (BeforeAttrName or SelfClosing) and returns the index of
- * the '>' that ends the tag, or -1 when the tag goes on past the chunk (the caller then reads it
- * again with the full state machine, which gives the same answer). Stops early, returning -2,
- * once a needle is found: such a tag is assembled after all.
- */
-function skipAttributes(buf: Buffer, pos: number, state: S, needles: readonly string[] | null, out: Skipped): number {
-  const len = buf.length;
-  let nameStart = 0;
-  out.selfClosing = false;
-  while (pos < len) {
-    let c = buf[pos]!;
-    switch (state) {
-      case S.BeforeAttrName:
-        if (isWs(c)) pos++;
-        else if (c === SLASH || c === GT) state = S.AfterAttrName;
-        else {
-          nameStart = pos++;
-          state = S.AttrName;
-        }
-        break;
-      case S.AttrName:
-        while (!(isWs(c) || c === SLASH || c === GT || c === EQ)) {
-          if (++pos === len) return -1;
-          c = buf[pos]!;
-        }
-        if (needles !== null && isNeedleAt(buf, nameStart, pos - nameStart, needles)) {
-          out.needleFound = true;
-          return -2;
-        }
-        if (c === EQ) {
-          pos++;
-          state = S.BeforeAttrValue;
-        } else state = S.AfterAttrName;
-        break;
-      case S.AfterAttrName:
-        if (isWs(c)) pos++;
-        else if (c === SLASH) {
-          pos++;
-          state = S.SelfClosing;
-        } else if (c === EQ) {
-          pos++;
-          state = S.BeforeAttrValue;
-        } else if (c === GT) return pos;
-        else {
-          nameStart = pos++;
-          state = S.AttrName;
-        }
-        break;
-      case S.BeforeAttrValue:
-        if (isWs(c)) pos++;
-        else if (c === DQ || c === SQ) {
-          const q = buf.indexOf(c, pos + 1);
-          if (q === -1) return -1;
-          pos = q + 1;
-          state = S.AfterAttrValueQuoted;
-        } else if (c === GT) return pos;
-        else state = S.AttrValueUnq;
-        break;
-      case S.AttrValueUnq:
-        while (c !== GT && !isWs(c)) {
-          if (++pos === len) return -1;
-          c = buf[pos]!;
-        }
-        if (c === GT) return pos;
-        pos++;
-        state = S.BeforeAttrName;
-        break;
-      case S.AfterAttrValueQuoted:
-        if (isWs(c)) {
-          pos++;
-          state = S.BeforeAttrName;
-        } else if (c === SLASH) {
-          pos++;
-          state = S.SelfClosing;
-        } else if (c === GT) return pos;
-        else state = S.BeforeAttrName;
-        break;
-      case S.SelfClosing:
-        if (c === GT) {
-          out.selfClosing = true;
-          return pos;
-        }
-        state = S.BeforeAttrName;
-        break;
-    }
-  }
-  return -1;
-}
-
 
 const enum S {
   Data,
@@ -304,6 +262,8 @@ export interface ScanHandler {
    * (of one of those names).
    */
   wants(name: string, end: boolean): boolean | string | readonly string[];
+  /** Once true it stays so, and `wants` answers by the name (and whether the tag ends an element) alone: the scanner keeps its answers. */
+  readonly settled?: boolean;
   startTag(tag: ScannedTag): TagEdit | undefined;
   endTag(tag: ScannedTag): TagEdit | undefined;
   /**
@@ -342,6 +302,8 @@ const CDATA_CLOSE = Buffer.from("]]>");
 interface MutableAttr {
   nameStart: number;
   nameEnd: number;
+  /** `KnownNames.step` over the name's bytes read so far. */
+  nameHash: number;
   valueStart: number;
   valueEnd: number;
   quote: number;
@@ -369,11 +331,16 @@ export class HtmlScanner {
   private namePrefix = "";
   private nameStartInBuf = 0;
   private nameUpper = false;
+  /** `KnownNames.step` over the bytes of the name read so far. */
+  private nameHash = 0;
   private wanted = false;
   /** The start tag is reported only if it has an attribute of one of these names (lower case). */
   private needles: readonly string[] | null = null;
   private needleFound = false;
-  private readonly skipped: Skipped = { selfClosing: false, needleFound: false };
+  /** `wants`' answers once the handler says they are settled, by `ELEMENT_NAMES` index (end tags after start tags). */
+  private readonly settledWants: (boolean | readonly string[] | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
+  /** Where `readAttributes` stopped at the end of a chunk. */
+  private attrState: S = S.BeforeAttrName;
   private selfClosing = false;
   private attrs: MutableAttr[] = [];
   /** How many of `attrs` the tag being read has. */
@@ -625,26 +592,40 @@ export class HtmlScanner {
     this.namePrefix = "";
     this.nameStartInBuf = pos;
     this.nameUpper = false;
+    this.nameHash = 0;
     this.selfClosing = false;
     this.attrCount = 0;
     this.attr = null;
   }
 
   private finishName(pos: number): void {
-    let name = this.namePrefix === "" ? ELEMENT_NAMES.at(this.buf, this.nameStartInBuf, pos) : null;
-    if (name === null) {
+    let known = this.namePrefix === "" ? ELEMENT_NAMES.find(this.buf, this.nameStartInBuf, pos, this.nameHash) : -1;
+    let name: string;
+    if (known >= 0) name = ELEMENT_NAMES.name(known);
+    else {
       name = this.namePrefix + this.nameSlice(pos);
       if (this.nameUpper) name = name.toLowerCase();
     }
     this.namePrefix = "";
     // Outside foreign content the tree builder makes <image> an <img> (taken as one where the tree is unsure: that is safe).
     this.imageAsImg = name === "image" && !this.tagEnd && (!this.tree.foreign || this.tree.unsure);
-    if (this.imageAsImg) name = "img";
+    if (this.imageAsImg) {
+      name = "img";
+      known = -1;
+    }
     this.tagName = name;
-    const wants = this.handler.wants(name, this.tagEnd);
+    let wants: boolean | readonly string[] | undefined;
+    if (known >= 0 && this.handler.settled === true) {
+      // Kept by the index of the name, end tags after start tags.
+      const index = this.tagEnd ? known + ELEMENT_NAMES.count : known;
+      wants = this.settledWants[index];
+      if (wants === undefined) wants = this.settledWants[index] = this.askWants(name);
+    } else {
+      wants = this.askWants(name);
+    }
     this.reported = wants !== false;
     this.wanted = this.reported;
-    this.needles = typeof wants === "string" ? needleList(wants) : typeof wants === "object" ? wants : null;
+    this.needles = typeof wants === "object" ? wants : null;
     this.needleFound = false;
     if (!this.tagEnd && (this.tree.needsAttributes(name) || (this.tree.unsure && this.tree.readsDifferently(name)))) {
       // The tree needs its attributes (<font color>, <annotation-xml encoding>): assembled, reported only if asked for.
@@ -652,6 +633,12 @@ export class HtmlScanner {
       this.needles = null;
     }
     if (!this.wanted) this.releaseHold();
+  }
+
+  /** `handler.wants` for the tag being read, a needle given as a string made a list. */
+  private askWants(name: string): boolean | readonly string[] {
+    const wants = this.handler.wants(name, this.tagEnd);
+    return typeof wants === "string" ? needleList(wants) : wants;
   }
 
   /** Whether an attribute's name is one of the needles; a name split across chunks counts, to be safe. */
@@ -662,21 +649,171 @@ export class HtmlScanner {
     return isNeedleAt(this.buf, start, length, this.needles!);
   }
 
-  private startAttr(pos: number): void {
-    if (!this.wanted || this.tagEnd) return;
+  /** A new attribute of the tag being assembled, starting at buf[pos] (its first byte read). */
+  private startAttr(pos: number): MutableAttr {
     const abs = this.base + pos;
     // Reused from tag to tag: what a tag reports is a copy (`completeTag`).
     let a = this.attrs[this.attrCount];
-    if (a === undefined) this.attrs.push((a = { nameStart: abs, nameEnd: abs, valueStart: -1, valueEnd: -1, quote: 0 }));
+    const h = KnownNames.step(0, this.buf[pos]!);
+    if (a === undefined) this.attrs.push((a = { nameStart: abs, nameEnd: abs, nameHash: h, valueStart: -1, valueEnd: -1, quote: 0 }));
     else {
       a.nameStart = abs;
       a.nameEnd = abs;
+      a.nameHash = h;
       a.valueStart = -1;
       a.valueEnd = -1;
       a.quote = 0;
     }
     this.attrCount++;
+    return a;
+  }
+
+  /**
+   * The tokenizer's attribute states (before attribute name to self-closing start tag), from `pos`
+   * in `state`: returns the index of the '>' that ends the tag, or -1 at the end of the chunk (the
+   * state to go on in is then `attrState`). The attributes are kept only for a start tag being
+   * assembled. With `seek`, nothing is kept and the reader stops, returning -2, at the first
+   * attribute named one of `seek`, or returns -1 at the end of the chunk without a state: the
+   * caller then reads the tag again from the same place, keeping its attributes.
+   */
+  private readAttributes(pos: number, state: S, seek: readonly string[] | null): number {
+    const buf = this.buf;
+    const len = buf.length;
+    const keep = seek === null && this.wanted && !this.tagEnd;
+    let a = keep ? this.attr : null;
+    let nameStart = pos;
+    while (pos < len) {
+      let c = buf[pos]!;
+      // An attribute mostly goes name, '=', quoted value, whitespace: each state falls through to the
+      // next one, so that it is read without a turn through the switch per state.
+      switch (state) {
+        case S.BeforeAttrName:
+          if (isWs(c)) {
+            pos++;
+            break;
+          }
+          if (c === SLASH || c === GT) {
+            state = S.AfterAttrName;
+            break;
+          }
+          // '=' here starts a name too (a parse error browsers forgive).
+          if (keep) a = this.startAttr(pos);
+          nameStart = pos++;
+          state = S.AttrName;
+          if (pos === len) break;
+          c = buf[pos]!;
+        // falls through
+        case S.AttrName:
+          if (a !== null) {
+            // Hashed as it is read, for `completeTag` to find the name in ATTRIBUTE_NAMES.
+            let h = a.nameHash;
+            while ((CLASSES[c]! & ATTR_NAME_END) === 0) {
+              h = KnownNames.step(h, c);
+              if (++pos === len) break;
+              c = buf[pos]!;
+            }
+            a.nameHash = h;
+          } else {
+            while ((CLASSES[c]! & ATTR_NAME_END) === 0) {
+              if (++pos === len) break;
+              c = buf[pos]!;
+            }
+          }
+          if (pos === len) break;
+          if (a !== null) {
+            a.nameEnd = this.base + pos;
+            if (this.needles !== null && !this.needleFound) this.needleFound = this.isNeedle(a);
+          } else if (seek !== null && isNeedleAt(buf, nameStart, pos - nameStart, seek)) {
+            return -2;
+          }
+          if (c !== EQ) {
+            state = S.AfterAttrName;
+            break;
+          }
+          pos++;
+          state = S.BeforeAttrValue;
+          if (pos === len) break;
+          c = buf[pos]!;
+        // falls through
+        case S.BeforeAttrValue:
+          if (isWs(c)) {
+            pos++;
+            break;
+          }
+          if (c === GT) return pos;
+          if (c !== DQ && c !== SQ) {
+            if (a !== null) {
+              a.quote = 0;
+              a.valueStart = this.base + pos;
+            }
+            state = S.AttrValueUnq;
+            break;
+          }
+          if (a !== null) {
+            a.quote = c;
+            a.valueStart = this.base + pos + 1;
+          }
+          pos++;
+          state = c === DQ ? S.AttrValueDq : S.AttrValueSq;
+        // falls through
+        case S.AttrValueDq:
+        case S.AttrValueSq: {
+          const q = find(buf, state === S.AttrValueDq ? DQ : SQ, pos);
+          if (q === -1) {
+            pos = len;
+            break;
+          }
+          if (a !== null) a.valueEnd = this.base + q;
+          pos = q + 1;
+          state = S.AfterAttrValueQuoted;
+          if (pos === len) break;
+          c = buf[pos]!;
+        }
+        // falls through
+        case S.AfterAttrValueQuoted:
+          if (isWs(c)) {
+            pos++;
+            state = S.BeforeAttrName;
+          } else if (c === SLASH) {
+            pos++;
+            state = S.SelfClosing;
+          } else if (c === GT) return pos;
+          else state = S.BeforeAttrName;
+          break;
+        case S.AfterAttrName:
+          if (isWs(c)) pos++;
+          else if (c === SLASH) {
+            pos++;
+            state = S.SelfClosing;
+          } else if (c === EQ) {
+            pos++;
+            state = S.BeforeAttrValue;
+          } else if (c === GT) return pos;
+          else state = S.BeforeAttrName;
+          break;
+        case S.AttrValueUnq:
+          while ((CLASSES[c]! & UNQUOTED_END) === 0) {
+            if (++pos === len) break;
+            c = buf[pos]!;
+          }
+          if (pos === len) break;
+          if (a !== null) a.valueEnd = this.base + pos;
+          if (c === GT) return pos;
+          pos++;
+          state = S.BeforeAttrName;
+          break;
+        case S.SelfClosing:
+          if (c === GT) {
+            this.selfClosing = true;
+            return pos;
+          }
+          state = S.BeforeAttrName;
+          break;
+      }
+    }
     this.attr = a;
+    this.attrState = state;
+    return -1;
   }
 
   /** A complete tag ends at buf[gt] ('>'). Returns the state to continue in. */
@@ -714,8 +851,9 @@ export class HtmlScanner {
         const a = this.attrs[i]!;
         const nameStart = a.nameStart - start;
         const nameEnd = a.nameEnd - start;
+        const known = ATTRIBUTE_NAMES.find(tagBytes, a.nameStart - offset, a.nameEnd - offset, a.nameHash);
         attrs.push({
-          name: ATTRIBUTE_NAMES.at(tagBytes, a.nameStart - offset, a.nameEnd - offset) ?? raw.slice(nameStart, nameEnd).toLowerCase(),
+          name: known >= 0 ? ATTRIBUTE_NAMES.name(known) : raw.slice(nameStart, nameEnd).toLowerCase(),
           nameStart,
           nameEnd,
           valueStart: a.valueStart < 0 ? -1 : a.valueStart - start,
@@ -857,7 +995,7 @@ export class HtmlScanner {
     while (pos < len) {
       switch (state) {
         case S.Data: {
-          const lt = buf.indexOf(LT, pos);
+          const lt = find(buf, LT, pos);
           const stop = lt === -1 ? len : lt;
           if (this.handler.watchText && !this.suppressed && stop > pos) {
             const t = this.firstText(pos, stop);
@@ -870,7 +1008,11 @@ export class HtmlScanner {
           this.tagStartAbs = this.base + lt;
           this.beginHold(lt);
           pos = lt + 1;
-          state = S.TagOpen;
+          // Most '<' start a tag: its name is read next, without a turn through the tag open state.
+          if (pos < len && isAlpha(buf[pos]!)) {
+            this.startName(false, pos);
+            state = S.TagName;
+          } else state = S.TagOpen;
           break;
         }
         case S.TagOpen: {
@@ -921,168 +1063,54 @@ export class HtmlScanner {
         }
         case S.TagName: {
           let c = 0;
+          let h = this.nameHash;
+          let classes = 0;
           while (pos < len) {
             c = buf[pos]!;
-            if (isWs(c) || c === SLASH || c === GT) break;
-            if (c >= 0x41 && c <= 0x5a) this.nameUpper = true;
+            const k = CLASSES[c]!;
+            if ((k & NAME_END) !== 0) break;
+            classes |= k;
+            h = KnownNames.step(h, c);
             pos++;
           }
+          this.nameHash = h;
+          if ((classes & UPPER) !== 0) this.nameUpper = true;
           if (pos === len) break;
           this.finishName(pos);
-          if (c !== GT && (!this.wanted || this.needles !== null)) {
-            // Not assembled (or only with a needle): the attributes are read without being kept.
-            const gt = skipAttributes(buf, pos + 1, c === SLASH ? S.SelfClosing : S.BeforeAttrName, this.wanted && !this.tagEnd ? this.needles : null, this.skipped);
-            if (gt >= 0) {
-              if (this.wanted) {
-                this.wanted = false;
-                this.releaseHold();
-              }
-              this.selfClosing = this.skipped.selfClosing;
-              state = this.completeTag(gt);
-              pos = gt + 1;
-              break;
-            }
-            // The tag goes on past the chunk, or has a needle: read again below, attributes kept.
-          }
           if (c === GT) {
             state = this.completeTag(pos);
             pos++;
-          } else if (c === SLASH) {
-            pos++;
-            state = S.SelfClosing;
-          } else {
-            pos++;
-            state = S.BeforeAttrName;
-          }
-          break;
-        }
-        case S.BeforeAttrName: {
-          const c = buf[pos]!;
-          if (isWs(c)) {
-            pos++;
-          } else if (c === SLASH || c === GT) {
-            state = S.AfterAttrName;
-          } else {
-            // '=' here starts a name too (a parse error browsers forgive).
-            this.startAttr(pos);
-            pos++;
-            state = S.AttrName;
-          }
-          break;
-        }
-        case S.AttrName: {
-          while (pos < len) {
-            const c = buf[pos]!;
-            if (isWs(c) || c === SLASH || c === GT || c === EQ) break;
-            pos++;
-          }
-          if (pos === len) break;
-          if (this.attr) {
-            this.attr.nameEnd = this.base + pos;
-            if (this.needles !== null && !this.needleFound) this.needleFound = this.isNeedle(this.attr);
-          }
-          if (buf[pos] === EQ) {
-            pos++;
-            state = S.BeforeAttrValue;
-          } else {
-            state = S.AfterAttrName;
-          }
-          break;
-        }
-        case S.AfterAttrName: {
-          const c = buf[pos]!;
-          if (isWs(c)) {
-            pos++;
-          } else if (c === SLASH) {
-            pos++;
-            state = S.SelfClosing;
-          } else if (c === EQ) {
-            pos++;
-            state = S.BeforeAttrValue;
-          } else if (c === GT) {
-            state = this.completeTag(pos);
-            pos++;
-          } else {
-            this.startAttr(pos);
-            pos++;
-            state = S.AttrName;
-          }
-          break;
-        }
-        case S.BeforeAttrValue: {
-          const c = buf[pos]!;
-          if (isWs(c)) {
-            pos++;
-          } else if (c === DQ || c === SQ) {
-            if (this.attr) {
-              this.attr.quote = c;
-              this.attr.valueStart = this.base + pos + 1;
-            }
-            pos++;
-            state = c === DQ ? S.AttrValueDq : S.AttrValueSq;
-          } else if (c === GT) {
-            state = this.completeTag(pos);
-            pos++;
-          } else {
-            if (this.attr) {
-              this.attr.quote = 0;
-              this.attr.valueStart = this.base + pos;
-            }
-            state = S.AttrValueUnq;
-          }
-          break;
-        }
-        case S.AttrValueDq:
-        case S.AttrValueSq: {
-          const q = buf.indexOf(state === S.AttrValueDq ? DQ : SQ, pos);
-          if (q === -1) {
-            pos = len;
             break;
           }
-          if (this.attr) this.attr.valueEnd = this.base + q;
-          pos = q + 1;
-          state = S.AfterAttrValueQuoted;
-          break;
-        }
-        case S.AttrValueUnq: {
-          while (pos < len) {
-            const c = buf[pos]!;
-            if (isWs(c) || c === GT) break;
-            pos++;
-          }
-          if (pos === len) break;
-          if (this.attr) this.attr.valueEnd = this.base + pos;
-          if (buf[pos] === GT) {
-            state = this.completeTag(pos);
-          } else {
-            state = S.BeforeAttrName;
-          }
           pos++;
-          break;
-        }
-        case S.AfterAttrValueQuoted: {
-          const c = buf[pos]!;
-          if (isWs(c)) {
-            pos++;
-            state = S.BeforeAttrName;
-          } else if (c === SLASH) {
-            pos++;
-            state = S.SelfClosing;
-          } else if (c === GT) {
-            state = this.completeTag(pos);
-            pos++;
-          } else {
-            state = S.BeforeAttrName;
+          state = c === SLASH ? S.SelfClosing : S.BeforeAttrName;
+          if (this.wanted && !this.tagEnd && this.needles !== null) {
+            // Assembled only with a needle: read without keeping the attributes; if one turns up (or the
+            // tag goes on past the chunk), read again below, keeping them.
+            const gt = this.readAttributes(pos, state, this.needles);
+            if (gt >= 0) {
+              state = this.completeTag(gt);
+              pos = gt + 1;
+            }
           }
           break;
         }
+        case S.BeforeAttrName:
+        case S.AttrName:
+        case S.AfterAttrName:
+        case S.BeforeAttrValue:
+        case S.AttrValueDq:
+        case S.AttrValueSq:
+        case S.AttrValueUnq:
+        case S.AfterAttrValueQuoted:
         case S.SelfClosing: {
-          if (buf[pos] === GT) {
-            this.selfClosing = true;
-            state = this.completeTag(pos);
-            pos++;
+          const gt = this.readAttributes(pos, state, null);
+          if (gt < 0) {
+            pos = len;
+            state = this.attrState;
           } else {
-            state = S.BeforeAttrName;
+            state = this.completeTag(gt);
+            pos = gt + 1;
           }
           break;
         }

@@ -3,7 +3,8 @@ import { decodeAttribute, selectorMatches, type SimpleSelector } from "../action
 import { neutralizeCss } from "../actions/trackers/css.js";
 import { inlineImports } from "../actions/trackers/inline-imports.js";
 import type { TrackerMatcher } from "../actions/trackers/matcher.js";
-import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, TRACKER_ELEMENTS, urlAttributes, type TagContext } from "../actions/trackers/neutralize.js";
+import type { TrackerList } from "../actions/trackers/list.js";
+import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, scriptKind, TRACKER_ELEMENTS, urlAttributes, type TagContext } from "../actions/trackers/neutralize.js";
 import type { NoticePlacement } from "../rules/actions.js";
 import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
 import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit } from "./html-scanner.js";
@@ -59,6 +60,8 @@ const LOADING_ATTRS = new Map(
     return [name, { plain, withAutofocus: [...plain, "autofocus"] }] as const;
   }),
 );
+const STYLE_ONLY: readonly string[] = ["style"];
+const AUTOFOCUS_ONLY: readonly string[] = ["autofocus"];
 /** Elements that take the focus with `autofocus` on most pages. */
 const FOCUSABLE = new Set(["input", "textarea", "select", "button"]);
 
@@ -96,6 +99,11 @@ export class PageRewriter implements ScanHandler {
   private held: PlannedNotice[] | null = null;
   /** After </head> a <noscript> is not head content: the tree builder begins the body for it. */
   private headClosed = false;
+  /**
+   * The head scripts are in, the body began for sure and every selector is done: from then on (it
+   * stays so) `wants` answers by the name alone.
+   */
+  settled = false;
 
   constructor(
     private readonly plan: PagePlan,
@@ -240,7 +248,12 @@ export class PageRewriter implements ScanHandler {
     this.bodyEndPending = [];
   }
 
-  wants(name: string, end: boolean): boolean | string | readonly string[] {
+  wants(name: string, end: boolean): boolean | readonly string[] {
+    this.settled ||= !this.headPending && this.bodyStarted && !this.framesetOk && this.selectors.every((s) => s.phase === "done");
+    return this.answer(name, end);
+  }
+
+  private answer(name: string, end: boolean): boolean | readonly string[] {
     if (end) {
       if (name === "body" || name === "html" || name === "head" || name === "br" || name === "noscript" || name === "template") return true;
     } else {
@@ -259,9 +272,9 @@ export class PageRewriter implements ScanHandler {
       const needles = LOADING_ATTRS.get(name);
       if (needles) return this.tags.dropAutofocus ? needles.withAutofocus : needles.plain;
       // Any element may load through its style attribute; the rest of such tags are not even assembled.
-      return TRACKER_ELEMENTS.has(name) ? true : "style";
+      return TRACKER_ELEMENTS.has(name) ? true : STYLE_ONLY;
     }
-    return this.tags.dropAutofocus && FOCUSABLE.has(name) ? "autofocus" : false;
+    return this.tags.dropAutofocus && FOCUSABLE.has(name) ? AUTOFOCUS_ONLY : false;
   }
 
   startTag(tag: ScannedTag): TagEdit | undefined {
@@ -375,26 +388,19 @@ export class PageRewriter implements ScanHandler {
   scriptContent(tag: ScannedTag, content: Buffer): Buffer | { readonly content: Buffer } | undefined {
     const trackers = this.plan.trackers;
     if (!trackers || content.length === 0) return undefined;
-    const code = content.toString("latin1");
-    const verdict = inlineScriptVerdict(tag, code, trackers) ?? this.imports(tag, code, trackers);
+    const verdict = scriptVerdict(tag, content.toString("latin1"), trackers);
     if (!verdict) return undefined;
-    if ("content" in verdict) return verdict;
-    this.stats.trackersNeutralized++;
     this.stats.changed = true;
+    if ("content" in verdict) {
+      // Its imports rewritten, as a script file's are (inline-imports.ts).
+      if (verdict.blocked !== null) this.stats.trackersNeutralized++;
+      return { content: Buffer.from(verdict.content, "latin1") };
+    }
+    this.stats.trackersNeutralized++;
     // The page is shown again once per page.
     const before = this.unhidden ? "" : verdict.before;
     if (before !== "") this.unhidden = true;
     return Buffer.from(before + neutralizeInlineScript(tag, verdict.label), "latin1");
-  }
-
-  /** An inline script's imports, rewritten as a script file's are (inline-imports.ts). */
-  private imports(tag: ScannedTag, code: string, trackers: TrackerMatcher): { label: string; before: string } | { content: Buffer } | null {
-    const result = inlineImports(tag, code, trackers);
-    if (result === null) return null;
-    if ("switchOff" in result) return { label: result.switchOff, before: "" };
-    this.stats.changed = true;
-    if (result.blocked !== null) this.stats.trackersNeutralized++;
-    return { content: Buffer.from(result.content, "latin1") };
   }
 
   rawContent(_tag: ScannedTag, content: Buffer): Buffer | undefined {
@@ -486,6 +492,43 @@ export class PageRewriter implements ScanHandler {
     // A <meta> that names UTF-16 means UTF-8 to a browser (the bytes were readable as ASCII to get here).
     this.metaMode = mode === "unsupported" ? (/^\s*utf-?16/i.test(label) ? "utf8" : "ascii") : mode;
   }
+}
+
+/** What an inline script's content gets: switched off (by a vendor), its imports rewritten, or nothing. */
+type ScriptVerdict = { readonly label: string; readonly before: string } | { readonly content: string; readonly blocked: string | null } | null;
+
+/**
+ * Verdicts on inline scripts, by tracker list, then by everything else they depend on and the
+ * script's text: a page sends the same scripts on every request (a CSP nonce is in the tag, not
+ * the text), and judging one takes several regular expressions over it. Bounded by the text kept.
+ */
+const scriptVerdicts = new WeakMap<TrackerList, { bytes: number; readonly byScript: Map<string, ScriptVerdict> }>();
+const SCRIPT_VERDICT_BYTES = 4 * 1024 * 1024;
+const SCRIPT_VERDICT_LONGEST = 256 * 1024;
+
+function scriptVerdict(tag: ScannedTag, code: string, trackers: TrackerMatcher): ScriptVerdict {
+  const judge = (): ScriptVerdict => {
+    const verdict = inlineScriptVerdict(tag, code, trackers);
+    if (verdict) return verdict;
+    const result = inlineImports(tag, code, trackers);
+    if (result === null) return null;
+    return "switchOff" in result ? { label: result.switchOff, before: "" } : result;
+  };
+  if (code.length > SCRIPT_VERDICT_LONGEST) return judge();
+  let cache = scriptVerdicts.get(trackers.list);
+  if (cache === undefined) scriptVerdicts.set(trackers.list, (cache = { bytes: 0, byScript: new Map() }));
+  // Only whether it is an import map counts of the tag; the rules and the page's host decide the hosts' verdicts.
+  const key = `${trackers.key}\n${trackers.firstPartyHost ?? ""}\n${scriptKind(tag) === "importmap" ? "importmap" : "js"}\n${code}`;
+  const known = cache.byScript.get(key);
+  if (known !== undefined) return known;
+  const verdict = judge();
+  if (cache.bytes + key.length > SCRIPT_VERDICT_BYTES) {
+    cache.byScript.clear();
+    cache.bytes = 0;
+  }
+  cache.byScript.set(key, verdict);
+  cache.bytes += key.length;
+  return verdict;
 }
 
 /** The vendor a `srcdoc` document loads something of, found by rewriting it as a page of its own. */

@@ -12,7 +12,12 @@ const DOCUMENT_TYPES = /^[\t\n\f\r ]*(?:text\/html|application\/xhtml\+xml|image
 const RUNS_SCRIPT = /<script|[\s"'/]on[a-z]+[\t\n\f\r ]*=|javascript:/i;
 
 /** Where document elements take a URL that is shown as a document. */
-export const DOCUMENT_URL_ATTRS: Readonly<Record<string, string>> = { iframe: "src", frame: "src", object: "data", embed: "src" };
+export const DOCUMENT_URL_ATTRS: ReadonlyMap<string, string> = new Map([
+  ["iframe", "src"],
+  ["frame", "src"],
+  ["object", "data"],
+  ["embed", "src"],
+]);
 
 /**
  * The markup of a `data:` URL of a document type, decoded as the fetch standard's data: URL

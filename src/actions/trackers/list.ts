@@ -151,12 +151,20 @@ function domainProblem(domain: string): string | null {
 // ---------------------------------------------------------------------------
 // The list
 
+/** How many `TrackerList.match` answers a list keeps. */
+const MATCHED_HOSTS = 2048;
+
 /** A list of entries checked when they were compiled (the shipped list's compiled form), so not checked again. */
 let fromCheckedEntries!: (entries: readonly TrackerEntry[]) => TrackerList;
 
 /** An immutable set of tracker domains; matching is one Map lookup after finding the registrable domain. */
 export class TrackerList {
   static readonly EMPTY: TrackerList = new TrackerList(new Map(), [], 0, []);
+  /**
+   * What `match` answered, by its argument: a page names the same few hosts on every request, and
+   * finding a registrable domain costs more than the lookup. Emptied when full.
+   */
+  private readonly matched = new Map<string, TrackerEntry | null>();
 
   private constructor(
     private readonly byDomain: ReadonlyMap<string, TrackerEntry>,
@@ -227,8 +235,14 @@ export class TrackerList {
    */
   match(hostOrUrl: string): TrackerEntry | undefined {
     if (this.byDomain.size === 0) return undefined;
-    const domain = registrableDomain(hostOrUrl);
-    return domain === null ? undefined : this.byDomain.get(domain);
+    let entry = this.matched.get(hostOrUrl);
+    if (entry === undefined) {
+      const domain = registrableDomain(hostOrUrl);
+      entry = (domain === null ? undefined : this.byDomain.get(domain)) ?? null;
+      if (this.matched.size >= MATCHED_HOSTS) this.matched.clear();
+      this.matched.set(hostOrUrl, entry);
+    }
+    return entry ?? undefined;
   }
 
   /** Number of distinct domains. */

@@ -19,8 +19,11 @@ import { inlineScriptTracker } from "./snippets.js";
 export const BLOCKED_ATTR = "data-geo-compliance-blocked";
 export const SAVED_PREFIX = "data-geo-compliance-";
 
-/** The attributes through which each element loads something (SVG names are lower case, as scanned). */
-const URL_ATTRS: Readonly<Record<string, readonly string[]>> = {
+/**
+ * The attributes through which each element loads something (SVG names are lower case, as scanned).
+ * Maps, not objects: a page's element may be named `constructor`.
+ */
+const URL_ATTRS: ReadonlyMap<string, readonly string[]> = new Map(Object.entries({
   script: ["src", "href", "xlink:href"],
   img: ["src", "srcset"],
   image: ["href", "xlink:href", "src"],
@@ -44,21 +47,21 @@ const URL_ATTRS: Readonly<Record<string, readonly string[]>> = {
   th: ["background"],
   a: ["ping"],
   area: ["ping"],
-};
+}));
 
 /** The attributes through which an element loads something, besides `style`. */
 export function urlAttributes(name: string): readonly string[] {
-  return URL_ATTRS[name] ?? [];
+  return URL_ATTRS.get(name) ?? [];
 }
 
 /** SVG animations that set a URL attribute of their target, and the attributes holding the URLs. */
-const ANIMATIONS: Readonly<Record<string, readonly string[]>> = {
-  set: ["to"],
-  animate: ["values", "from", "to", "by"],
-};
+const ANIMATIONS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["set", ["to"]],
+  ["animate", ["values", "from", "to", "by"]],
+]);
 
 /** Elements that load something through markup other than a `style` attribute: assembled whole. */
-export const TRACKER_ELEMENTS: ReadonlySet<string> = new Set([...Object.keys(URL_ATTRS), ...Object.keys(ANIMATIONS), "meta", "style"]);
+export const TRACKER_ELEMENTS: ReadonlySet<string> = new Set([...URL_ATTRS.keys(), ...ANIMATIONS.keys(), "meta", "style"]);
 
 /** `<link rel>` values that make the browser fetch or connect. */
 const FETCHING_RELS = new Set(["stylesheet", "preconnect", "dns-prefetch", "preload", "prefetch", "modulepreload", "prerender", "icon", "apple-touch-icon", "manifest", "mask-icon"]);
@@ -146,7 +149,7 @@ export interface TagContext {
 }
 
 /** Script types whose content loads nothing by itself but tells the browser to (checked in `scriptContent`). */
-function scriptKind(tag: ScannedTag): "js" | "importmap" | "speculationrules" | "data" {
+export function scriptKind(tag: ScannedTag): "js" | "importmap" | "speculationrules" | "data" {
   const type = firstAttr(tag, "type");
   const value = type ? attrValue(tag, type).trim().toLowerCase() : "";
   if (value === "importmap") return "importmap";
@@ -178,11 +181,12 @@ export function refreshUrl(content: string): string | null {
 function blockedAttrs(tag: ScannedTag, names: readonly string[], matcher: TrackerMatcher, urls: (name: string, value: string) => string[]): { label: string; attrs: Set<string> } | null {
   let label: string | null = null;
   let attrs: Set<string> | null = null;
-  let seen: string[] | null = null;
+  // Which of `names` were seen, one bit each: only the first of duplicate attributes counts for the browser.
+  let seen = 0;
   for (const a of tag.attrs) {
-    if (!names.includes(a.name) || seen?.includes(a.name)) continue;
-    // Only the first of duplicate attributes counts for the browser.
-    (seen ??= []).push(a.name);
+    const i = names.indexOf(a.name);
+    if (i < 0 || (seen & (1 << i)) !== 0) continue;
+    seen |= 1 << i;
     const value = attrValue(tag, a);
     if (onlyPageUrls(matcher, value)) continue;
     for (const url of urls(a.name, value)) {
@@ -205,12 +209,12 @@ function isFetchingLink(tag: ScannedTag): boolean {
 /** What an element would load that the rule blocks: the vendor and the attributes to rename. */
 function blockedLoads(tag: ScannedTag, ctx: TagContext, matcher: TrackerMatcher): { label: string; attrs: Set<string> } | null {
   const name = tag.name;
-  const names = URL_ATTRS[name];
+  const names = URL_ATTRS.get(name);
   if (names && (name !== "link" || isFetchingLink(tag))) {
     const found = blockedAttrs(tag, names, matcher, urlsOf);
     if (found) return found;
   }
-  const animated = ANIMATIONS[name];
+  const animated = ANIMATIONS.get(name);
   if (animated) {
     const target = firstAttr(tag, "attributename");
     const attr = target ? attrValue(tag, target).trim().toLowerCase() : "";
@@ -225,7 +229,7 @@ function blockedLoads(tag: ScannedTag, ctx: TagContext, matcher: TrackerMatcher)
       if (vendor) return { label: vendor, attrs: new Set(["http-equiv"]) };
     }
   }
-  const docAttr = DOCUMENT_URL_ATTRS[name];
+  const docAttr = DOCUMENT_URL_ATTRS.get(name);
   const docUrl = docAttr ? firstAttr(tag, docAttr) : undefined;
   const doc = docUrl ? dataDocument(attrValue(tag, docUrl)) : null;
   if (doc !== null) {

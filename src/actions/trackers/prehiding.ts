@@ -6,13 +6,13 @@ import type { TrackerMatcher } from "./matcher.js";
  * whose rule blocks it the snippet and its hiding style go, and the page shows at once.
  */
 
-/** The ids the tools give their hiding `<style>` elements, each with a host of its tool. */
-const STYLE_IDS: Readonly<Record<string, string>> = {
-  "at-body-style": "omtrdc.net", // Adobe Target (at.js)
-  "alloy-prehiding": "adobedc.net", // Adobe Experience Platform Web SDK
-  _vis_opt_path_hides: "visualwebsiteoptimizer.com", // VWO
-  "chartbeat-flicker-control-style": "chartbeat.com",
-};
+/** The ids the tools give their hiding `<style>` elements, each with a host of its tool (a Map: a page's id may be `constructor`). */
+const STYLE_IDS: ReadonlyMap<string, string> = new Map([
+  ["at-body-style", "omtrdc.net"], // Adobe Target (at.js)
+  ["alloy-prehiding", "adobedc.net"], // Adobe Experience Platform Web SDK
+  ["_vis_opt_path_hides", "visualwebsiteoptimizer.com"], // VWO
+  ["chartbeat-flicker-control-style", "chartbeat.com"],
+]);
 
 /** What the snippets' inline scripts say, each with a host of its tool. */
 const SCRIPTS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -26,7 +26,7 @@ const SCRIPTS: ReadonlyArray<readonly [RegExp, string]> = [
 
 /** The tool a hiding style element belongs to, when this reader's rule blocks it. */
 export function prehidingStyle(id: string, matcher: TrackerMatcher): string | null {
-  const host = STYLE_IDS[id];
+  const host = STYLE_IDS.get(id);
   return host === undefined ? null : matcher.blocksHost(host);
 }
 
