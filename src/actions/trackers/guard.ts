@@ -125,7 +125,7 @@ var SA=E.setAttribute,GA=E.getAttribute,HA=E.hasAttribute,RAN=E.removeAttributeN
 var SVG="http://www.w3.org/2000/svg",MK="data-geo-compliance-";
 function ln(n){return n&&n.localName?String(n.localName).toLowerCase():""}
 function ss(a){var o=Object.create(null);a.split(" ").forEach(function(k){o[k]=1});return o}
-var U={},T="script:src href attributionsrc|img:src srcset attributionsrc|iframe:src|frame:src|source:src srcset|track:src|video:src poster|audio:src|embed:src|object:data|input:src|link:href imagesrcset|a:ping attributionsrc|area:ping attributionsrc|base:href|body:background|table:background|thead:background|tbody:background|tfoot:background|tr:background|td:background|th:background|meta:content http-equiv|set:to from values by|animate:to from values by".split("|");
+var U=Object.create(null),T="script:src href attributionsrc|img:src srcset attributionsrc|iframe:src|frame:src|source:src srcset|track:src|video:src poster|audio:src|embed:src|object:data|input:src|link:href imagesrcset|a:ping attributionsrc|area:ping attributionsrc|base:href|body:background|table:background|thead:background|tbody:background|tfoot:background|tr:background|td:background|th:background|meta:content http-equiv|set:to from values by|animate:to from values by".split("|");
 T.forEach(function(e){e=e.split(":");U[e[0]]=ss(e[1])});
 function refresh(v){var m=/^\s*[\d.]*\s*(?:[;,]\s*)?(?:url\s*=\s*)?(.*)$/i.exec(String(v==null?"":v)),u=m?m[1].trim():"";if(/^['"]/.test(u))u=u.slice(1).replace(/['"][^]*$/,"");return u}
 function bad(el,n,v){var t=ln(el),svg=el.namespaceURI===SVG;v=v==null?"":String(v);n=n.replace(/^.*:/,"");
@@ -134,7 +134,7 @@ var a=U[t];if(!(a&&a[n])&&!(svg&&n==="href"&&t!=="a"))return 0;if(DD[t]===n&&ddo
 if(t==="meta")return n==="content"?String(GA.call(el,"http-equiv")).toLowerCase()==="refresh"&&blocked(refresh(v)):v.toLowerCase()==="refresh"&&blocked(refresh(GA.call(el,"content")));
 var us=n==="srcset"||n==="imagesrcset"?v.split(",").map(function(c){return c.trim().split(/\s+/)[0]}):n==="ping"||n==="attributionsrc"?v.split(/\s+/):n==="values"?v.split(";"):[v];
 for(var i=0;i<us.length;i++)if(us[i].trim()&&blocked(us[i].trim()))return 1;return 0}
-var DD={iframe:"src",frame:"src",object:"data",embed:"src"},DT=/^\s*(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|multipart\/related)\s*(;|$)/i,RS=/<script|[\s"'\/]on[a-z]+\s*=|javascript:/i;
+var DD=Object.assign(Object.create(null),{iframe:"src",frame:"src",object:"data",embed:"src"}),DT=/^\s*(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|multipart\/related)\s*(;|$)/i,RS=/<script|[\s"'\/]on[a-z]+\s*=|javascript:/i;
 function dbad(h,html){if(RS.test(h))return 1;try{return clean(new w.DOMParser().parseFromString(h,html?"text/html":"application/xml"))}catch(e){return 1}}
 function ddoc(v){var m=/^[\x00-\x20]*data:([^,]*),([^]*)$/i.exec(v);if(!m)return 0;var ty=m[1],b=/;\s*base64\s*$/i.test(ty);ty=ty.replace(/;\s*base64\s*$/i,"");if(!DT.test(ty))return 0;
 var h;try{h=m[2].replace(/[\t\n\r]/g,"");h=b?w.atob(decodeURIComponent(h).replace(/\s/g,"")):decodeURIComponent(h)}catch(e){return 1}return dbad(h,1)}
