@@ -59,7 +59,9 @@ export interface Reading {
 
 /** `head`: the head scripts the plan puts in, left out of the parse (a script element in the head, the same in every page) to keep it quick. */
 export function read(out: Buffer, head: Buffer | null = null): Reading {
-  let html = out.toString("utf8");
+  // Decoded as a browser decodes it: a byte order mark at the start goes (the Encoding Standard's
+  // BOM sniffing), so the tree builder never sees U+FEFF as text that would start the body.
+  let html = new TextDecoder("utf-8").decode(out);
   if (head) html = html.replace(head.toString("utf8"), "<script></script>");
   const doc = parse(html, { scriptingEnabled: true });
   const active: string[] = [];
