@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import type { Logger } from "pino";
 import { LoggerOutput, type PinoLike } from "./logger-output.js";
 import type { DecisionMetrics } from "./metrics.js";
@@ -6,6 +5,7 @@ import type { DecisionLogOptions } from "./options.js";
 import { LineOutput, type OutputCounts } from "./output.js";
 import { decisionJsonFields, decisionLine, type DecisionRecord, type LineSettings } from "./record.js";
 import { unwatchSignals, watchSignals, type Flushable } from "./signals.js";
+import { requireCjs } from "../require-cjs.js";
 
 export type { DecisionLogDestination, DecisionLogOptions, ClientMode, RotateOptions } from "./options.js";
 export type { DecisionRecord, ResponseOutcome } from "./record.js";
@@ -52,7 +52,7 @@ const CLOSE_GRACE_MS = 5000;
 
 /** pino, loaded when the log opens a destination of its own: with the log off or the app's logger it is not needed. */
 function loadPino(): typeof import("pino").default {
-  return createRequire(import.meta.url)("pino") as typeof import("pino").default;
+  return requireCjs("pino") as typeof import("pino").default;
 }
 
 /** Events that mean something was refused are written at level `warn`. */

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import type * as PromClient from "prom-client";
 import type { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { outcomeOf } from "./record.js";
 import type { DecisionRecord } from "./record.js";
 import type { OutputCounts } from "./output.js";
+import { requireCjs } from "../require-cjs.js";
 
 /**
  * The four classes used here, from their own files: prom-client's index also loads its default
@@ -13,16 +13,15 @@ import type { OutputCounts } from "./output.js";
  * so an app's `new Registry()` is one. A prom-client laid out otherwise gets its index.
  */
 function promClient(): Pick<typeof PromClient, "Counter" | "Gauge" | "Histogram" | "Registry"> {
-  const require = createRequire(import.meta.url);
   try {
     return {
-      Counter: require("prom-client/lib/counter") as typeof PromClient.Counter,
-      Gauge: require("prom-client/lib/gauge") as typeof PromClient.Gauge,
-      Histogram: require("prom-client/lib/histogram") as typeof PromClient.Histogram,
-      Registry: require("prom-client/lib/registry") as typeof PromClient.Registry,
+      Counter: requireCjs("prom-client/lib/counter") as typeof PromClient.Counter,
+      Gauge: requireCjs("prom-client/lib/gauge") as typeof PromClient.Gauge,
+      Histogram: requireCjs("prom-client/lib/histogram") as typeof PromClient.Histogram,
+      Registry: requireCjs("prom-client/lib/registry") as typeof PromClient.Registry,
     };
   } catch {
-    return require("prom-client") as typeof PromClient;
+    return requireCjs("prom-client") as typeof PromClient;
   }
 }
 

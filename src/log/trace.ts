@@ -1,6 +1,6 @@
-import { createRequire } from "node:module";
 import type { Region } from "../region/types.js";
 import type { Decision } from "../rules/decide.js";
+import { requireCjs } from "../require-cjs.js";
 
 /** The part of @opentelemetry/api used here. */
 interface OtelApi {
@@ -16,7 +16,7 @@ export type SpanAnnotator = (id: string, region: Region, decision: Decision) => 
  */
 function loadOtel(): OtelApi | null {
   try {
-    return createRequire(import.meta.url)("@opentelemetry/api") as OtelApi;
+    return requireCjs("@opentelemetry/api") as OtelApi;
   } catch {
     return null;
   }

@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { isIPv6 } from "node:net";
 import { LRUCache } from "lru-cache";
 import { join } from "node:path";
@@ -28,11 +27,9 @@ export class GeoIpError extends Error {
   }
 }
 
-const require = createRequire(import.meta.url);
-
 /** The embedded default: a CC0 country database shipped through the npm registry (no key, no download). */
 export function defaultDatabasePath(): string {
-  return require.resolve("@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb");
+  return requireCjs.resolve("@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb");
 }
 
 /**

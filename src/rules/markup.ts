@@ -1,5 +1,5 @@
-import { createRequire } from "node:module";
 import type { Parser as ParserType } from "htmlparser2";
+import { requireCjs } from "../require-cjs.js";
 
 /**
  * htmlparser2, loaded when a notice is first written in `html:`: rules with plain `text:` notices
@@ -7,7 +7,7 @@ import type { Parser as ParserType } from "htmlparser2";
  */
 let parserClass: typeof ParserType | undefined;
 function Parser(): typeof ParserType {
-  parserClass ??= (createRequire(import.meta.url)("htmlparser2") as typeof import("htmlparser2")).Parser;
+  parserClass ??= (requireCjs("htmlparser2") as typeof import("htmlparser2")).Parser;
   return parserClass;
 }
 

@@ -1,13 +1,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Ajv as AjvType, ValidateFunction } from "ajv";
 import { shippedRulesDir } from "../package-root.js";
 import type { RuleFileSpec } from "./types.js";
+import { requireCjs } from "../require-cjs.js";
 
-const require = createRequire(import.meta.url);
 
 /**
  * A JSON schema whose validator `npm run build` compiles (and so ships in the package) as ajv's
@@ -40,9 +39,9 @@ export const TRACKERS_SCHEMA: PrecompiledSchema = {
 export const PRECOMPILED_SCHEMAS: readonly PrecompiledSchema[] = [RULES_SCHEMA, TRACKERS_SCHEMA];
 
 function newAjv(spec: PrecompiledSchema, source: boolean): AjvType {
-  const { Ajv } = require("ajv") as typeof import("ajv");
+  const { Ajv } = requireCjs("ajv") as typeof import("ajv");
   const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false, verbose: true, code: { source } });
-  if (spec.ajv.formats) (require("ajv-formats") as (ajv: AjvType) => AjvType)(ajv);
+  if (spec.ajv.formats) (requireCjs("ajv-formats") as (ajv: AjvType) => AjvType)(ajv);
   return ajv;
 }
 
@@ -55,7 +54,7 @@ export function compileSchema<T>(spec: PrecompiledSchema, schemaText: string): V
 
 /** The validator as a CommonJS module (ajv's standalone code), stamped with the hash of the schema it was made from. */
 export function schemaModule(spec: PrecompiledSchema, schemaText: string): string {
-  const { default: standaloneCode } = require("ajv/dist/standalone") as typeof import("ajv/dist/standalone/index.js");
+  const { default: standaloneCode } = requireCjs("ajv/dist/standalone") as typeof import("ajv/dist/standalone/index.js");
   const ajv = newAjv(spec, true);
   const code = standaloneCode(ajv, ajv.compile(JSON.parse(schemaText) as object));
   return `${code}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash(schemaText))};\n`;
@@ -71,7 +70,7 @@ export function schemaValidator<T>(
   file = spec.validatorFile,
 ): { validate: ValidateFunction<T>; precompiled: boolean } {
   if (existsSync(file)) {
-    const loaded = require(file) as ValidateFunction<T> & { schemaHash?: unknown };
+    const loaded = requireCjs(file) as ValidateFunction<T> & { schemaHash?: unknown };
     if (typeof loaded === "function" && loaded.schemaHash === schemaHash(schemaText)) return { validate: loaded, precompiled: true };
   }
   return { validate: compileSchema<T>(spec, schemaText), precompiled: false };

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -313,7 +312,7 @@ interface CompiledTrackerList {
  * public suffix list's version (tldts), any of which changes whether the file is valid.
  */
 function compiledStamp(bytes: Buffer): string {
-  const tldts = (createRequire(import.meta.url)("tldts/package.json") as { version: string }).version;
+  const tldts = (requireCjs("tldts/package.json") as { version: string }).version;
   return createHash("sha256")
     .update(bytes)
     .update("\0")

@@ -1,5 +1,5 @@
-import { createRequire } from "node:module";
 import type * as Tldts from "tldts";
+import { requireCjs } from "../../require-cjs.js";
 
 let tldts: typeof Tldts | undefined;
 
@@ -9,5 +9,5 @@ let tldts: typeof Tldts | undefined;
  * rule naming a host needs it. So it loads the first time a host is judged, not at import.
  */
 export function publicSuffixList(): typeof Tldts {
-  return (tldts ??= createRequire(import.meta.url)("tldts") as typeof Tldts);
+  return (tldts ??= requireCjs("tldts") as typeof Tldts);
 }

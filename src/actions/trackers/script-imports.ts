@@ -1,5 +1,5 @@
-import { createRequire } from "node:module";
 import { IMPORT_CHECK } from "./guard.js";
+import { requireCjs } from "../../require-cjs.js";
 
 /**
  * The imports of a script, rewritten for a reader whose trackers are blocked: a static `import` or
@@ -58,7 +58,7 @@ let lexer: Lexer | null = null;
  * synchronous step can use it.
  */
 function loadLexer(): Lexer {
-  lexer ??= createRequire(import.meta.url)("es-module-lexer") as Lexer;
+  lexer ??= requireCjs("es-module-lexer") as Lexer;
   return lexer;
 }
 
