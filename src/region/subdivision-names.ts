@@ -105,7 +105,8 @@ function within(country: string, name: string): string | null {
   const wanted = normalize(name);
   if (!wanted) return null;
   // "Moscow Oblast" is not "Moscow": the whole name first, then without the generic words.
-  const alias = aliasOf(aliasesOf(country), simplify(name)) ?? aliasOf(aliasesOf(country), wanted);
+  const aliases = aliasesOf(country);
+  const alias = aliasOf(aliases, simplify(name)) ?? aliasOf(aliases, wanted);
   if (alias) return alias;
   const list = isoStems().byCountry.get(country) ?? [];
   const exact = list.find((s) => s.stem === wanted);
