@@ -20,6 +20,7 @@ import { framesetNoticeScript } from "./frameset-notice.js";
 import type { ScannerLimits } from "./html-scanner.js";
 import { ResponseTap, type BodyPlan } from "./intercept.js";
 import type { PagePlan, PlannedNotice } from "./page-rewriter.js";
+import { requestPath } from "./request-path.js";
 import { RewriteCache } from "./rewrite-cache.js";
 import { notRewritableBecause } from "./rewritable.js";
 import { mayBeSubresource, rewriteSubresourceWhole, scriptDestination, subresourceKind, SubresourceRewriter, type ScriptDestination, type SubresourcePlan } from "./subresource-rewrite.js";
@@ -140,14 +141,12 @@ export class BodyRewriting {
    * Sets up the rewrite of one response. On requests for a page (Accept: text/html), conditional
    * and range headers are taken off the request, so the app sends the whole page: a 304 or a byte
    * range of the page without the notice must not reach a reader who gets it with the notice.
-   * The middleware answers If-None-Match itself, against the rewritten ETag.
+   * The middleware answers If-None-Match itself, against the rewritten ETag. `path`: the request's
+   * path without its query, which the middleware has already.
    */
-  attach(req: IncomingMessage, res: ServerResponse, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome, tap?: ResponseTap): void {
+  attach(req: IncomingMessage, res: ServerResponse, decision: Decision, ruleset: RuleSet, marks: NoticeMarks, outcome: RewriteOutcome, tap?: ResponseTap, path: string = requestPath(req)): void {
     if (!BodyRewriting.wantsBody(decision)) return;
     const headers = req.headers;
-    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
-    const q = url.indexOf("?");
-    const path = q === -1 ? url : url.slice(0, q);
     const facts: ReaderFacts = {
       method: req.method ?? "GET",
       host: documentHost(req),

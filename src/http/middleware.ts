@@ -12,6 +12,7 @@ import { newOutcome, type RewriteOutcome } from "./body-rewriter.js";
 import { ResponseTap, type BytesOut } from "./intercept.js";
 import type { PreviewContext } from "./preview-context.js";
 import { formatPreviewDecision, PREVIEW_DECISION_HEADER } from "./preview-decision.js";
+import { requestPath } from "./request-path.js";
 import { ResponseActions } from "./response-actions.js";
 
 export const DECISION_HEADER = "Geo-Compliance-Decision";
@@ -78,11 +79,6 @@ class Locals implements GeoComplianceLocals {
   }
 }
 
-function pathWithoutQuery(url: string): string {
-  const q = url.indexOf("?");
-  return q === -1 ? url : url.slice(0, q);
-}
-
 export function createHandler(parts: MiddlewareParts) {
   const decideFor = parts.decide ?? decide;
   const responses = new ResponseActions(parts.cacheSafety ?? new CacheSafety(), parts.body.trackerList);
@@ -109,9 +105,8 @@ export function createHandler(parts: MiddlewareParts) {
     const resolved = parts.resolver.resolve(req);
     const address = resolved.address;
     let region = resolved.region;
-    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
     const method = req.method ?? "GET";
-    const path = pathWithoutQuery(url);
+    const path = requestPath(req);
     let now = parts.clock();
     let acceptLanguage = req.headers["accept-language"];
     // A preview may also fix the date and the language, for this request only; the log line says so.
@@ -162,7 +157,7 @@ export function createHandler(parts: MiddlewareParts) {
       durationMicros = (performance.now() - started) * 1000;
       return;
     }
-    parts.body.attach(req, res, decision, ruleset, locals, outcome, tap);
+    parts.body.attach(req, res, decision, ruleset, locals, outcome, tap, path);
     // Installed after the body interception so it runs first when the headers go out, and sees
     // writeHead's own headers applied in full.
     responses.onHeaders(context);
