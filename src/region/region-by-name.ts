@@ -13,9 +13,10 @@ for (const c of countries) {
 
 /** `Avtonomna Respublika Krym, Ukraine`: the labels the preview's region list shows, simplified. */
 const LABELS = new Map<string, string>();
+const COUNTRY_NAMES = new Map(countries.map((c) => [c.alpha2, c.name]));
 for (const s of subdivisions) {
-  const country = countries.find((c) => c.alpha2 === s.code.slice(0, 2));
-  if (country) LABELS.set(simplify(`${s.name}, ${country.name}`), s.code);
+  const country = COUNTRY_NAMES.get(s.code.slice(0, 2));
+  if (country) LABELS.set(simplify(`${s.name}, ${country}`), s.code);
 }
 
 export type RegionByName =
