@@ -1,6 +1,6 @@
 import type { ScannedTag } from "../../http/html-scanner.js";
 import type { TrackerMatcher } from "./matcher.js";
-import { attrValue, firstAttr } from "./neutralize.js";
+import { scriptKind } from "./neutralize.js";
 import { blocksFromPage } from "./page-url.js";
 import { rewriteImports } from "./script-imports.js";
 
@@ -13,8 +13,7 @@ export type InlineImports = { readonly content: string; readonly blocked: string
  * are not scripts and are judged elsewhere.
  */
 export function inlineImports(tag: ScannedTag, code: string, trackers: TrackerMatcher): InlineImports {
-  const type = firstAttr(tag, "type");
-  if (type && attrValue(tag, type).trim().toLowerCase() === "importmap") return null;
+  if (scriptKind(tag) === "importmap") return null;
   const rewritten = rewriteImports(code, (specifier) => blocksFromPage(trackers, specifier));
   if (rewritten.kind === "same") return null;
   if (rewritten.kind === "unreadable") return { switchOff: "unreadable-imports" };
