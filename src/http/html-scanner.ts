@@ -152,13 +152,6 @@ const ATTRIBUTE_NAMES = new KnownNames(
     "datetime itemprop itemscope itemtype aria-label aria-hidden aria-current aria-expanded aria-controls viewbox fill stroke d xmlns xlink:href fetchpriority imagesrcset frameborder allow allowfullscreen sandbox srcdoc colspan rowspan",
 );
 
-const needleLists = new Map<string, readonly string[]>();
-
-function needleList(name: string): readonly string[] {
-  let list = needleLists.get(name);
-  if (list === undefined) needleLists.set(name, (list = [name]));
-  return list;
-}
 
 const enum S {
   Data,
@@ -258,10 +251,9 @@ export interface TagEdit {
 export interface ScanHandler {
   /**
    * Whether tags with this lower-case name are assembled and reported. Called once per tag.
-   * A string (or a list of them) means: only if the tag has an attribute of that (lower-case) name
-   * (of one of those names).
+   * A list of (lower-case) attribute names means: only if the tag has an attribute of one of them.
    */
-  wants(name: string, end: boolean): boolean | string | readonly string[];
+  wants(name: string, end: boolean): boolean | readonly string[];
   /** Once true it stays so, and `wants` answers by the name (and whether the tag ends an element) alone: the scanner keeps its answers. */
   readonly settled?: boolean;
   startTag(tag: ScannedTag): TagEdit | undefined;
@@ -619,9 +611,9 @@ export class HtmlScanner {
       // Kept by the index of the name, end tags after start tags.
       const index = this.tagEnd ? known + ELEMENT_NAMES.count : known;
       wants = this.settledWants[index];
-      if (wants === undefined) wants = this.settledWants[index] = this.askWants(name);
+      if (wants === undefined) wants = this.settledWants[index] = this.handler.wants(name, this.tagEnd);
     } else {
-      wants = this.askWants(name);
+      wants = this.handler.wants(name, this.tagEnd);
     }
     this.reported = wants !== false;
     this.wanted = this.reported;
@@ -633,12 +625,6 @@ export class HtmlScanner {
       this.needles = null;
     }
     if (!this.wanted) this.releaseHold();
-  }
-
-  /** `handler.wants` for the tag being read, a needle given as a string made a list. */
-  private askWants(name: string): boolean | readonly string[] {
-    const wants = this.handler.wants(name, this.tagEnd);
-    return typeof wants === "string" ? needleList(wants) : wants;
   }
 
   /** Whether an attribute's name is one of the needles; a name split across chunks counts, to be safe. */
