@@ -8,7 +8,7 @@ import { mentionsIn, yamlFilesOf, type RuleMentions } from "../rules/impact/prob
 import { regionName, regionRows } from "../rules/impact/regions.js";
 import { mintPreviewToken, previewFrameCookie } from "../region/preview-token.js";
 import { regionByName } from "../region/region-by-name.js";
-import { formatRegionCode, parseRegionCode, type RegionCode } from "../region/region-code.js";
+import { formatRegionCode, isRegionCodeShaped, parseRegionCode, type RegionCode } from "../region/region-code.js";
 import type { PreviewSettings } from "../region/resolve.js";
 import type { RuleSet } from "../rules/types.js";
 import { DECISION_HEADER, type Next } from "./middleware.js";
@@ -108,11 +108,9 @@ interface Picked {
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?$/;
 const OFFSET_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
-const CODE_SHAPED = /^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$/;
-
 /** A code (`UA-43`), or a name the help says works (`Crimea`, a label of the list); the problem otherwise. */
 function readRegion(text: string): RegionCode | string {
-  if (CODE_SHAPED.test(text)) {
+  if (isRegionCodeShaped(text)) {
     const parsed = parseRegionCode(text);
     return typeof parsed === "string" ? `${parsed}.` : parsed;
   }

@@ -15,6 +15,11 @@ export function isSubdivisionCode(code: string): boolean {
 
 const CODE = /^([A-Za-z]{2})(?:-([A-Za-z0-9]{1,3}))?$/;
 
+/** Whether text has the shape of a region code (`RU`, `ua-43`), assigned or not. */
+export function isRegionCodeShaped(text: string): boolean {
+  return CODE.test(text);
+}
+
 export interface RegionCode {
   readonly country: string;
   readonly subdivision: string | null;
