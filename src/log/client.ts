@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { isIPv4 } from "node:net";
-import ipaddr from "ipaddr.js";
+import { ipv6Groups, ipv6Text, mappedIPv4 } from "../region/ip-address.js";
 import type { ClientMode } from "./options.js";
 
 /**
@@ -22,9 +22,9 @@ export function clientField(address: string | null | undefined, mode: ClientMode
 
 export function networkPrefix(address: string): string | undefined {
   if (isIPv4(address)) return `${address.slice(0, address.lastIndexOf("."))}.0/24`;
-  if (!ipaddr.isValid(address)) return undefined;
-  const parsed = ipaddr.process(address); // ::ffff:a.b.c.d becomes IPv4
-  if (parsed.kind() === "ipv4") return `${parsed.toString().replace(/\.\d+$/, ".0")}/24`;
-  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 3);
-  return `${new ipaddr.IPv6([...parts, 0, 0, 0, 0, 0]).toString()}/48`;
+  const groups = ipv6Groups(address);
+  if (!groups) return undefined;
+  const mapped = mappedIPv4(groups); // ::ffff:a.b.c.d is the IPv4 reader a.b.c.d
+  if (mapped) return `${mapped.slice(0, mapped.lastIndexOf("."))}.0/24`;
+  return `${ipv6Text([groups[0]!, groups[1]!, groups[2]!, 0, 0, 0, 0, 0])}/48`;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
-import ipaddr from "ipaddr.js";
+import { ipv6Groups, mappedIPv4 } from "./ip-address.js";
 import type proxyaddrType from "proxy-addr";
 import { requireCjs } from "../require-cjs.js";
 
@@ -55,10 +55,9 @@ export function normalizeAddress(address: string): string {
     const tail = address.slice(7);
     if (isIP(tail) === 4) return tail;
     // The hex spelling, ::ffff:5bcf:390a, is the same IPv4 address.
-    if (isIP(address) === 6) {
-      const parsed = ipaddr.IPv6.parse(address);
-      if (parsed.isIPv4MappedAddress()) return parsed.toIPv4Address().toString();
-    }
+    const groups = ipv6Groups(address);
+    const mapped = groups && mappedIPv4(groups);
+    if (mapped) return mapped;
   }
   return address;
 }

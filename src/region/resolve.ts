@@ -1,9 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import { isIPv6 } from "node:net";
 import type * as Cookie from "cookie";
 import { requireCjs } from "../require-cjs.js";
-import ipaddr from "ipaddr.js";
-import { ipv4Range, ipv4ToInt } from "./address-range.js";
+import { ipv4Range, ipv6Range } from "./address-range.js";
+import { ipv4ToInt, ipv6Groups } from "./ip-address.js";
 import { DEFAULT_REGION_CACHE_SIZE, RecentCache } from "./cache.js";
 import { readRegionHeaders, type HeaderSource } from "./cdn-headers.js";
 import { clientAddress, normalizeAddress, type ClientAddress, type TrustFunction } from "./client-address.js";
@@ -13,8 +12,6 @@ import { previewFrameCookie, verifyPreviewToken } from "./preview-token.js";
 import { unknownRegion, type Region } from "./types.js";
 
 const { parse: parseCookie } = requireCjs("cookie") as typeof Cookie;
-
-const UNROUTABLE = new Set(["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "private", "reserved", "uniqueLocal", "ipv4Mapped", "rfc6145", "rfc6052", "6to4", "teredo", "benchmarking", "amt", "as112", "deprecated", "orchid2", "droneRemoteIdProtocolEntityTags"]);
 
 /** Hits are shared per database record, so the region each one stands for is built once. */
 const REGION_OF_HIT = new WeakMap<GeoIpHit, Region>();
@@ -242,13 +239,14 @@ export class RegionResolver {
       if (override) return override;
       range = ipv4Range(v4);
     } else {
-      if (!isIPv6(address)) return unknownRegion("not an IP address");
-      const parsed = ipaddr.IPv6.parse(address);
-      const override = this.networks.matchV6(parsed);
+      const groups = ipv6Groups(address);
+      if (!groups) return unknownRegion("not an IP address");
+      const override = this.networks.matchV6(groups);
       if (override) return override;
-      range = parsed.range();
+      range = ipv6Range(groups);
     }
-    if (UNROUTABLE.has(range)) return unknownRegion(`${range} address`);
+    // Special-purpose addresses (private, loopback, documentation, anycast, …) place no reader.
+    if (range !== "unicast") return unknownRegion(`${range} address`);
     if (database.ipVersion === 4 && v4 === null) return unknownRegion("IPv6 address; the GeoIP database covers IPv4 only");
     let hit: GeoIpHit | null;
     try {
