@@ -264,6 +264,10 @@ export const VECTORS: readonly Vector[] = [
   scripted("blank-iframe-xhr", "popups-and-fresh-globals", (c) => `var f=document.createElement("iframe");document.body.append(f);var x=new f.contentWindow.XMLHttpRequest();x.open("GET",${c.js("t", "/x")});x.send()`),
 
   // --- noscript and other parse differentials (scripting on) ---------------------------------
+  // Names a table keyed by plain objects would find on Object.prototype: the rewrite must not throw on them.
+  marked("element-constructor", "parse-differentials", (c) => `<constructor style="color:red">x</constructor><img src="${c.url("t", "/p.gif")}">`),
+  marked("style-id-constructor", "parse-differentials", (c) => `<style id="constructor">p{}</style><img src="${c.url("t", "/p.gif")}">`),
+  marked("element-proto", "parse-differentials", (c) => `<__proto__ src="${c.url("t", "/x.gif")}" style="x">x</__proto__><svg><SET attributeName="href" hasOwnProperty="x"/></svg><script src="${c.url("t", "/a.js")}"></script>`),
   marked("noscript-comment", "parse-differentials", (c) => `<noscript><!--</noscript><img src="${c.url("t", "/p.gif")}">-->`),
   marked("noscript-iframe", "parse-differentials", (c) => `<noscript><iframe></noscript><img src="${c.url("t", "/p.gif")}">`),
   marked("noscript-noframes", "parse-differentials", (c) => `<noscript><noframes></noscript><img src="${c.url("t", "/p.gif")}">`),
