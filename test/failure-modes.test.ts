@@ -14,6 +14,7 @@ import type { DecisionSink } from "../src/log/decision-log.js";
 import { resolveOptions } from "../src/options.js";
 import type { RegionResolver } from "../src/region/resolve.js";
 import type { RuleStore } from "../src/rules/store.js";
+import { openSession, requireChromium } from "./support/browser.js";
 import { countNotices } from "./support/pages.js";
 import { file, rule, ruleDir } from "./support/rule-sets.js";
 import { listen, MemoryLog } from "./support/server.js";
@@ -95,6 +96,87 @@ describe("failure modes", () => {
         }
       });
     }
+  });
+
+  describe("the body rewrite fails before the notice is placed", () => {
+    // The tracker the faulty list fails on comes in <head>, before the body where the notice goes.
+    const EARLY = '<!doctype html><html lang="en"><head><meta charset="utf-8"><script async src="https://mc.yandex.ru/metrika/tag.js"></script><title>t</title></head><body><p>article</p><img src="https://mc.yandex.ru/watch/1"></body></html>';
+
+    async function serve(mode: "list" | "third-party", send: (res: express.Response) => void) {
+      const log = new MemoryLog();
+      const { handler, close } = wired(ruleDir({ "p.yaml": protectRule(mode) }), log, (c) => c.register(TOKENS.trackers, { useValue: faultyTrackerList() }));
+      const app = express();
+      app.use(handler);
+      app.get("/", (_req, res) => send(res));
+      const server = await listen(app);
+      return { log, server, close: async () => (await server.close(), await close()) };
+    }
+
+    it("a page sent whole goes out as the app wrote it, with the notice's script at its end and, under a list rule, a site-only policy", async () => {
+      for (const mode of ["list", "third-party"] as const) {
+        const { log, server, close } = await serve(mode, (res) => void res.type("html").send(EARLY));
+        try {
+          const res = await fetch(`${server.url}/`, { headers: { "X-Forwarded-For": RU } });
+          const body = await res.text();
+          expect(body.startsWith(EARLY), mode).to.equal(true);
+          const tail = body.slice(EARLY.length);
+          expect(tail, mode).to.match(/^<script>\(function\(h\)\{[^<]*showPopover[^<]*<\/script>$/);
+          expect(countNotices(tail), mode).to.equal(1);
+          const csp = res.headers.get("content-security-policy");
+          // Either way only the site's own hosts are allowed to load: the tracker left in the page cannot.
+          expect(csp, mode).to.match(/script-src 'self'/);
+          expect(csp, mode).to.not.contain("yandex");
+          const [line] = await log.waitFor(1);
+          expect(line?.error, mode).to.equal(
+            `rewrite failed (tracker list lookup failed); the page was sent as the app wrote it, with its notice shown by a script at its end${mode === "list" ? "; the page was sent with a policy that loads from the site's own hosts only" : ""}`,
+          );
+        } finally {
+          await close();
+        }
+      }
+    });
+
+    it("in Chromium, the reader of a page sent whole under a list rule sees the notice, and the tracker left in the page loads nothing", async function () {
+      requireChromium(this);
+      this.timeout(60000);
+      const { server, close } = await serve("list", (res) => void res.type("html").send(EARLY));
+      const session = await openSession(undefined, { "X-Forwarded-For": RU });
+      try {
+        const page = await session.context.newPage();
+        await page.goto(`${server.url}/`);
+        const notice = page.locator("[data-geo-compliance-notice]");
+        await notice.waitFor({ state: "visible", timeout: 10000 });
+        expect(await notice.innerText()).to.contain("Careful");
+        expect(await page.locator("p").first().innerText()).to.equal("article");
+        await page.waitForTimeout(500);
+        // The browser asked for both trackers the rewrite did not reach, and its policy stopped both before any connection.
+        const thirdParty = session.requests.filter((r) => !r.url().startsWith(server.url));
+        expect(thirdParty.map((r) => `${r.url()} ${r.failure()?.errorText}`).sort()).to.deep.equal(["https://mc.yandex.ru/metrika/tag.js csp", "https://mc.yandex.ru/watch/1 csp"]);
+      } finally {
+        await session.close();
+        await close();
+      }
+    });
+
+    it("a streamed page: the rest goes out unchanged, and the notice's script follows it", async () => {
+      const { log, server, close } = await serve("list", (res) => {
+        res.type("html");
+        res.write(EARLY.slice(0, 120));
+        setTimeout(() => res.end(EARLY.slice(120)), 5);
+      });
+      try {
+        const res = await fetch(`${server.url}/`, { headers: { "X-Forwarded-For": RU } });
+        const body = await res.text();
+        const at = body.indexOf("<script>(function(h){");
+        expect(at).to.be.greaterThan(body.indexOf("</html>"));
+        expect(body.slice(0, at).endsWith(EARLY.slice(EARLY.indexOf("<script async")))).to.equal(true);
+        expect(countNotices(body)).to.equal(1);
+        const [line] = await log.waitFor(1);
+        expect(line?.error).to.equal("rewrite failed (tracker list lookup failed); the rest of the page was sent unchanged, with its notice shown by a script at its end");
+      } finally {
+        await close();
+      }
+    });
   });
 
   describe("metrics fail", () => {

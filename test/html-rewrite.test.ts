@@ -18,6 +18,7 @@ import { geoCompliance, shippedRules, type GeoComplianceOptions } from "../src/i
 import type { Decision } from "../src/rules/decide.js";
 import { consent, decisionWith, notice, RU_RULE, shippedRuleset, trackers } from "./support/decisions.js";
 import { newsPage } from "./support/news-page.js";
+import { countNotices } from "./support/pages.js";
 import { count, noticeBytes, planOf } from "./support/rewrite.js";
 import { listen, MemoryLog, type Running } from "./support/server.js";
 import { russiaNoticeOnlyRules } from "./support/rules.js";
@@ -503,7 +504,7 @@ describe("HTML rewrite over HTTP: actions from the contract", function () {
     }
   });
 
-  it("sends the original bytes and records the error when the rewrite fails", async () => {
+  it("sends the original bytes, the notice's script after them, and records the error when the rewrite fails", async () => {
     const shipped = loadShippedTrackerList();
     const faulty = Object.create(shipped, {
       match: {
@@ -519,9 +520,13 @@ describe("HTML rewrite over HTTP: actions from the contract", function () {
     const s = await listen(app);
     try {
       const res = await fetch(`${s.url}/`);
-      expect(await res.text()).to.equal(page);
+      const body = await res.text();
+      expect(body.startsWith(page)).to.equal(true);
+      expect(countNotices(body.slice(page.length))).to.equal(1);
+      expect(body.slice(page.length)).to.match(/^<script>[^<]*<\/script>$/);
+      expect(res.headers.get("content-security-policy")).to.match(/^default-src 'self'/);
       expect(outcomes[0]!.error).to.contain("tracker list lookup failed");
-      expect(outcomes[0]!.rewritten).to.equal(false);
+      expect(outcomes[0]!.rewritten).to.equal(true);
     } finally {
       await s.close();
     }

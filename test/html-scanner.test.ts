@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { countNotices } from "./support/pages.js";
 import fc from "fast-check";
 import { asciiHtml, renderNotice } from "../src/actions/notice.js";
 import { parseSimpleSelector, SelectorError } from "../src/actions/notice-selector.js";
@@ -319,7 +320,7 @@ describe("HTML scanner: trackers", () => {
     expect(rewrite(csp, p).out.toString()).to.equal(csp.replace("<meta http-equiv", `${head}<meta http-equiv`));
   });
 
-  it("sends the page unchanged when the rewrite throws, and says so", () => {
+  it("sends the page unchanged when the rewrite throws, with the notice it owes after it, and says so", () => {
     const shipped = loadShippedTrackerList();
     const faulty = Object.create(shipped, {
       match: {
@@ -332,14 +333,19 @@ describe("HTML scanner: trackers", () => {
     const p = planOf([notice(), trackers("list")], {}, faulty);
     const page = Buffer.from(newsPage(40 * 1024));
     const { out, outcome } = rewrite(page, p);
-    expect(out.equals(page)).to.equal(true);
+    expect(out.subarray(0, page.length).equals(page)).to.equal(true);
+    // The notice, owed since nothing of the rewrite was kept, as the script that shows it.
+    expect(out.subarray(page.length).toString()).to.match(/^<script>[^<]*<\/script>$/);
+    expect(countNotices(out.toString())).to.equal(1);
     expect(outcome.error).to.contain("list exploded");
-    // Streamed, what was not yet sent goes out unchanged from the point of failure.
+    // Streamed, what was not yet sent goes out unchanged from the point of failure (in <head>, before the notice's place), and the notice's script follows.
     const streamed = rewriteInChunks(page, [1000, 5000, 20000], p);
-    expect(streamed.outcome.error).to.contain("list exploded");
+    expect(streamed.outcome.error).to.contain("list exploded").and.contain("with its notice shown by a script at its end");
     const text = streamed.out.toString();
     const tail = page.toString().slice(page.toString().indexOf("connect.facebook.net") - 200);
-    expect(text.endsWith(tail)).to.equal(true);
+    expect(text.includes(tail)).to.equal(true);
+    expect(text.slice(text.indexOf(tail) + tail.length)).to.match(/^<script>[^<]*<\/script>$/);
+    expect(countNotices(text)).to.equal(1);
   });
 
   it("sends an inline script too long to hold as it is when it streams, and notes it", () => {

@@ -99,12 +99,25 @@ function checkedAllow(allow: readonly string[]): { refused: string[]; hosts: str
  */
 export function applyThirdPartyCsp(req: IncomingMessage, res: ServerResponse, allow: readonly string[]): string[] {
   const { refused, hosts } = checkedAllow(allow);
+  addPolicy(req, res, policyFor(hosts, FirstParty.of(documentHost(req))));
+  return refused.map((h) => `trackers allow: ${allowHostProblem(h)}`);
+}
+
+/**
+ * For a page whose rewrite failed under a `list` rule: trackers after the failure are still in it
+ * and no header of that mode stops them, so the page gets the third-party policy with no
+ * allowlist, and loads from the site's own hosts only. Called before the headers are sent.
+ */
+export function applySiteOnlyCsp(res: ServerResponse): void {
+  addPolicy(res.req, res, policyFor([], FirstParty.of(documentHost(res.req))));
+}
+
+function addPolicy(req: IncomingMessage, res: ServerResponse, policy: Middleware): void {
   const existing = res.getHeader("content-security-policy");
-  policyFor(hosts, FirstParty.of(documentHost(req)))(req, res, () => {});
+  policy(req, res, () => {});
   if (existing !== undefined) {
     const ours = String(res.getHeader("content-security-policy"));
     const theirs = Array.isArray(existing) ? existing.map(String) : [String(existing)];
     res.setHeader("Content-Security-Policy", [...theirs, ours]);
   }
-  return refused.map((h) => `trackers allow: ${allowHostProblem(h)}`);
 }

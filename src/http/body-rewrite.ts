@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type * as Cookie from "cookie";
 import { requireCjs } from "../require-cjs.js";
 import { consentDefaultScript } from "../actions/consent.js";
+import { applySiteOnlyCsp } from "../actions/csp.js";
 import { dismissalCookieName, noticeRevision, type NoticeRenderer, type NoticeStyle } from "../actions/notice.js";
 import { parseSimpleSelector, SelectorError, type SimpleSelector } from "../actions/notice-selector.js";
 import { guardScript, workerGuardScript } from "../actions/trackers/guard.js";
@@ -252,7 +253,14 @@ export class BodyRewriting {
     if (coding === null) {
       bodyPlan.whole = (body) => {
         const rewritten = subPlan ? rewriteSubresourceWhole(subPlan, outcome, body) : rewriteWhole(plan, declared, outcome, body, limits);
-        if (outcome.error !== undefined && typeof etag === "string") res.setHeader("etag", etag);
+        if (outcome.error !== undefined) {
+          if (typeof etag === "string" && rewritten === body) res.setHeader("etag", etag);
+          // What the rewrite did not reach of a page under a `list` rule, only a policy stops now.
+          if (subPlan === null && decision.actions.some((a) => a.kind === "trackers" && a.mode === "list")) {
+            applySiteOnlyCsp(res);
+            outcome.error += "; the page was sent with a policy that loads from the site's own hosts only";
+          }
+        }
         store?.(rewritten);
         return rewritten;
       };

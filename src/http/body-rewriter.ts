@@ -1,7 +1,7 @@
 import { byteOrderMark, type CharsetMode } from "./charset.js";
 import { DEFAULT_LIMITS, HtmlScanner, type ScannerLimits } from "./html-scanner.js";
 import { HtmlTree } from "./html-tree.js";
-import { PageRewriter, type PagePlan, type RewriteStats } from "./page-rewriter.js";
+import { PageRewriter, type PagePlan, type PlannedNotice, type RewriteStats } from "./page-rewriter.js";
 
 /** What happened to one body: the decision log reads it. */
 export interface RewriteOutcome {
@@ -23,7 +23,8 @@ export function newOutcome(): RewriteOutcome {
 /**
  * Streams one HTML body through the scanner. Output goes to `out` synchronously, so backpressure
  * is the socket's: `write` returns false when `out` did. If anything throws, the bytes not yet
- * sent go out unchanged and so does the rest of the body: the reader gets the page, not an error.
+ * sent go out unchanged and so does the rest of the body: the reader gets the page, not an error;
+ * the notices not yet placed follow it (see `noticeScripts`).
  */
 export class HtmlBodyRewriter {
   private scanner: HtmlScanner | null = null;
@@ -32,6 +33,8 @@ export class HtmlBodyRewriter {
   private probe: Buffer[] | null = [];
   private probeLength = 0;
   private passthrough = false;
+  /** After a failure: the notices the page still owes the reader. */
+  private owed: readonly PlannedNotice[] = [];
   private ok = true;
   private finished = false;
 
@@ -42,7 +45,14 @@ export class HtmlBodyRewriter {
     private readonly outcome: RewriteOutcome,
     private readonly out: (chunk: Buffer) => boolean,
     private readonly limits: ScannerLimits = DEFAULT_LIMITS,
+    /** The body is given whole: on failure it goes out as the app wrote it, not partly rewritten. */
+    private readonly whole = false,
   ) {}
+
+  /** After a failure: the notices the page still owes the reader. */
+  get owedNotices(): readonly PlannedNotice[] {
+    return this.owed;
+  }
 
   get failed(): boolean {
     return this.outcome.error !== undefined;
@@ -75,6 +85,10 @@ export class HtmlBodyRewriter {
       } catch (error) {
         this.fail(error);
       }
+    }
+    if (this.owed.length > 0 && !this.whole) {
+      this.emit(noticeScripts(this.owed));
+      this.stats.changed = true;
     }
     this.outcome.rewritten = this.stats.changed;
     this.outcome.trackersNeutralized = this.stats.trackersNeutralized;
@@ -118,20 +132,33 @@ export class HtmlBodyRewriter {
   }
 
   private fail(error: unknown): void {
+    // A whole body goes out as the app wrote it, so it owes every notice.
+    this.owed = this.whole ? this.plan.notices : (this.rewriter?.unplacedNotices() ?? []);
     const pieces = this.scanner?.abort() ?? [];
     // A <style> held for inspection goes first, unchanged in order.
     this.rewriter?.flushOutput(false);
     this.scanner = null;
     this.rewriter = null;
     this.passthrough = true;
-    this.outcome.error = `rewrite failed (${(error as Error)?.message ?? String(error)}); the rest of the page was sent unchanged`;
+    const sent = this.whole ? "the page was sent as the app wrote it" : "the rest of the page was sent unchanged";
+    this.outcome.error = `rewrite failed (${(error as Error)?.message ?? String(error)}); ${sent}${this.owed.length > 0 ? ", with its notice shown by a script at its end" : ""}`;
     for (const piece of pieces) this.emit(piece);
   }
 }
 
 /**
+ * The notices a failed rewrite did not place, as the scripts that show one in a frameset page: a
+ * popover added once the document is parsed, wherever the script stands. ASCII, so they fit a page
+ * of any charset the rewrite reads, and their hashes are in the page's policy already. At the end
+ * of the body they cannot push a `<meta charset>` out of the first 1,024 bytes.
+ */
+function noticeScripts(notices: readonly PlannedNotice[]): Buffer {
+  return Buffer.concat(notices.map((n) => n.frameset));
+}
+
+/**
  * Rewrites a body the app gave in one piece (`res.send`, `res.end(body)`). On failure the page
- * goes out exactly as the app wrote it.
+ * goes out as the app wrote it, never half rewritten, with its notices' scripts at the end.
  */
 export function rewriteWhole(plan: PagePlan, declared: CharsetMode | null, outcome: RewriteOutcome, body: Buffer, limits?: ScannerLimits): Buffer {
   const pieces: Buffer[] = [];
@@ -140,12 +167,13 @@ export function rewriteWhole(plan: PagePlan, declared: CharsetMode | null, outco
     pieces.push(chunk);
     length += chunk.length;
     return true;
-  }, limits);
+  }, limits, true);
   rewriter.write(body);
   rewriter.end();
   if (rewriter.failed) {
-    outcome.rewritten = false;
-    return body;
+    const owed = rewriter.owedNotices;
+    outcome.rewritten = owed.length > 0;
+    return owed.length > 0 ? Buffer.concat([body, noticeScripts(owed)]) : body;
   }
   return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
 }

@@ -126,6 +126,12 @@ export class PageRewriter implements ScanHandler {
     };
   }
 
+  /** The notices not yet in the output: what a rewrite that fails still owes the reader. */
+  unplacedNotices(): PlannedNotice[] {
+    const unplaced = this.selectors.filter((s) => s.phase === "pending" || (s.phase === "inside" && s.notice.placement.at === "selector" && s.notice.placement.mode === "append")).map((s) => s.notice);
+    return [...(this.held ?? []), ...this.bodyStartPending, ...unplaced, ...this.bodyEndPending];
+  }
+
   get watchText(): boolean {
     return this.framesetOk || (this.inert === 0 && (this.headPending || (!this.bodyStarted && this.bodyStartPending.length > 0)));
   }
