@@ -348,13 +348,20 @@ describe("HTML scanner: trackers", () => {
     expect(countNotices(text)).to.equal(1);
   });
 
-  it("sends an inline script too long to hold as it is when it streams, and notes it", () => {
+  it("switches off an inline script too long to inspect under a list rule, and sends it as it is under a third-party rule, noting each", () => {
     const big = `<body><script>${"x=1;".repeat(200_000)}fbq('init','1')</script></body>`;
     const page = Buffer.from(big);
     const cuts = Array.from({ length: Math.ceil(page.length / 65536) }, (_, i) => i * 65536);
-    const { out, outcome } = rewriteInChunks(page, cuts, list);
-    const text = out.toString().replace(list.head!.toString(), "");
-    expect(text === big, "unchanged").to.equal(true);
-    expect(outcome.notes.join()).to.contain("inline script longer than the inspection limit");
+    const listed = rewriteInChunks(page, cuts, list);
+    const text = listed.out.toString().replace(list.head!.toString(), "");
+    // In list mode nothing but the rewrite stops it: it may be a tracker's, so it does not run.
+    expect(text).to.equal(big.replace("<script>", '<script type="text/plain" data-geo-compliance-blocked="uninspected">'));
+    expect(listed.outcome.notes.join()).to.contain("an inline script longer than the inspection limit was switched off");
+    // In third-party mode the policy holds whatever the script does: it runs.
+    const thirdParty = planOf([trackers("third-party")]);
+    const sent = rewriteInChunks(page, cuts, thirdParty);
+    expect(sent.out.toString().replace(thirdParty.head!.toString(), "") === big, "unchanged").to.equal(true);
+    expect(sent.outcome.notes.join()).to.contain("an inline script longer than the inspection limit went out uninspected");
   });
+
 });

@@ -275,6 +275,8 @@ export interface ScanHandler {
   end(): Buffer | undefined;
   /** A tag or script was too long to inspect and went out unchanged. */
   abandoned?(what: string): void;
+  /** An inline script too long to inspect: its start tag, replaced if the handler says so (switched off). */
+  oversizedScript?(tag: ScannedTag): Buffer | undefined;
 }
 
 export interface ScannerLimits {
@@ -556,13 +558,16 @@ export class HtmlScanner {
   private checkHoldLimit(): void {
     if (this.scriptTag) {
       if (this.heldBytes > this.limits.maxScriptBytes) {
-        // Too long to inspect: send it as it came, and scan the rest as usual.
+        // Too long to inspect: the content goes as it came (a script's start tag as the handler says), and the rest is scanned as usual.
+        const tag = this.scriptTag;
         const tagBytes = this.scriptTagBytes!;
         this.scriptTag = null;
         this.scriptTagBytes = null;
-        this.emit(tagBytes);
+        const isScript = tag.name === SCRIPT;
+        const replacement = isScript ? this.handler.oversizedScript?.(tag) : undefined;
+        this.emit(replacement ?? tagBytes);
         this.releaseHold();
-        this.handler.abandoned?.(tagBytes.length > 0 && this.rawName !== SCRIPT ? `a <${this.rawName}> longer than the inspection limit` : "an inline script longer than the inspection limit");
+        if (replacement === undefined) this.handler.abandoned?.(isScript ? "an inline script longer than the inspection limit" : `a <${this.rawName}> longer than the inspection limit`);
       }
     } else if (this.wanted && this.heldBytes > this.limits.maxTagBytes) {
       this.wanted = false;

@@ -468,6 +468,18 @@ export class PageRewriter implements ScanHandler {
     this.stats.notes.push(`${what} went out uninspected`);
   }
 
+  /**
+   * An inline script too long to inspect, under a `list` rule: switched off as a tracker's script
+   * is, since it may be one. Under a `third-party` rule the policy holds whatever it does.
+   */
+  oversizedScript(tag: ScannedTag): Buffer | undefined {
+    const trackers = this.plan.trackers;
+    if (!trackers || trackers.thirdPartyMode) return undefined;
+    this.stats.changed = true;
+    this.stats.notes.push("an inline script longer than the inspection limit was switched off");
+    return Buffer.from(neutralizeInlineScript(tag, "uninspected"), "latin1");
+  }
+
   private matches(selector: SimpleSelector, tag: ScannedTag): boolean {
     return selectorMatches(selector, {
       name: tag.name,
