@@ -7,7 +7,9 @@ import express from "express";
 import { Gauge, type Histogram } from "prom-client";
 import { loadShippedTrackerList, type TrackerList } from "../src/actions/trackers/list.js";
 import { buildContainer, TOKENS } from "../src/container.js";
+import type { ServerResponse } from "node:http";
 import type { BodyRewriting } from "../src/http/body-rewrite.js";
+import { ResponseTap } from "../src/http/intercept.js";
 import { createHandler } from "../src/http/middleware.js";
 import { DECISION_HEADER, geoCompliance, shippedRules } from "../src/index.js";
 import type { DecisionSink } from "../src/log/decision-log.js";
@@ -179,6 +181,43 @@ describe("failure modes", () => {
     });
   });
 
+  describe("the rewrite of a script or stylesheet of the site's fails", () => {
+    for (const [kind, path, type, body] of [
+      ["script", "/app.js", "text/javascript", 'import("https://mc.yandex.ru/metrika/tag.js");\n'],
+      ["stylesheet", "/site.css", "text/css", "body{background:url(https://mc.yandex.ru/watch/1)}"],
+    ] as const) {
+      for (const whole of [true, false]) {
+        it(`a ${kind} sent ${whole ? "whole" : "streamed"}: it goes out switched off, the process stays up, and the line records the error`, async () => {
+          const log = new MemoryLog();
+          const { handler, close } = wired(ruleDir({ "p.yaml": protectRule("list") }), log, (c) => c.register(TOKENS.trackers, { useValue: faultyTrackerList() }));
+          const app = express();
+          app.use(handler);
+          app.get(path, (_req, res) => {
+            res.type(type);
+            if (whole) res.send(body);
+            else {
+              res.write(body.slice(0, 10));
+              setTimeout(() => res.end(body.slice(10)), 5);
+            }
+          });
+          const server = await listen(app);
+          try {
+            const res = await fetch(`${server.url}${path}`, { headers: { "X-Forwarded-For": RU, "Sec-Fetch-Dest": kind === "script" ? "script" : "style" } });
+            expect(res.status).to.equal(200);
+            const text = await res.text();
+            // Unread, it may load a tracker: it fails closed, as a file too large to read does.
+            expect(text).to.equal(kind === "script" ? 'throw new Error("geo-compliance: script switched off: could not be inspected");' : "/* geo-compliance: stylesheet could not be inspected */");
+            const [line] = await log.waitFor(1);
+            expect(line?.error).to.equal(`rewrite failed (tracker list lookup failed); the ${kind} was sent switched off`);
+          } finally {
+            await server.close();
+            await close();
+          }
+        });
+      }
+    }
+  });
+
   describe("metrics fail", () => {
     it("a metric that throws while a decision is counted: the reader is served, the line is written, the failure is reported once", async () => {
       const log = new MemoryLog();
@@ -275,6 +314,60 @@ describe("failure modes", () => {
         expect(await res.text()).to.equal("resolver bug");
         expect(served, "the page was not served undecided").to.equal(0);
         expect(res.headers.get(DECISION_HEADER)).to.equal(null);
+      } finally {
+        await server.close();
+        await close();
+      }
+    });
+
+    it("in the body's plan: before the headers the app's error handler answers; after them the response is cut off; the process stays up", async () => {
+      const log = new MemoryLog();
+      const bug = (): never => {
+        throw new Error("body plan bug");
+      };
+      const { handler, close } = wired(ruleDir({ "p.yaml": protectRule("list") }), log, (c) => {
+        const real = c.resolve<BodyRewriting>(TOKENS.body);
+        const broken = Object.create(real, {
+          attach: {
+            value(_req: unknown, res: ServerResponse, _d: unknown, _r: unknown, _m: unknown, _o: unknown, tap?: ResponseTap) {
+              // A stream that passes its first chunk, then throws.
+              let chunks = 0;
+              (tap ?? ResponseTap.of(res)).body({ onHeaders: () => ({ whole: bug, stream: (sink) => ({ write: (chunk) => (chunks++ === 0 ? sink.write(chunk) : bug()), end: bug, destroy: () => {} }) }) });
+            },
+          },
+        }) as BodyRewriting;
+        c.register(TOKENS.body, { useValue: broken });
+      });
+      const app = express();
+      app.use(handler);
+      app.get("/whole", (_req, res) => void res.type("html").send("<!doctype html><p>x</p>"));
+      app.get("/streamed", (_req, res) => {
+        res.type("html");
+        res.write("<!doctype html><p>first</p>");
+        setTimeout(() => {
+          res.write("<p>second</p>");
+          res.end();
+        }, 5);
+      });
+      app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        res.status(503).type("text").send(error.message);
+      });
+      const server = await listen(app);
+      try {
+        const whole = await fetch(`${server.url}/whole`, { headers: { "X-Forwarded-For": RU } });
+        expect(whole.status).to.equal(503);
+        expect(await whole.text()).to.equal("body plan bug");
+        const streamed = await fetch(`${server.url}/streamed`, { headers: { "X-Forwarded-For": RU } });
+        expect(streamed.status).to.equal(200);
+        let cut = false;
+        try {
+          await streamed.text();
+        } catch {
+          cut = true;
+        }
+        expect(cut, "the body was cut off, not sent unread").to.equal(true);
+        // Still serving: the next request is answered as the first was.
+        expect((await fetch(`${server.url}/whole`)).status).to.equal(503);
       } finally {
         await server.close();
         await close();

@@ -187,6 +187,23 @@ export class ResponseTap implements BytesOut {
     if (!this.plan) this.placeDrainListeners();
   }
 
+  /**
+   * Something of the body's plan threw, a bug (what a rewrite can fail on is caught where it
+   * happens). Before any byte went out, the tap steps aside and the error goes to the app, whose
+   * error handler answers (closed, as for any error inside the middleware); after, the response is
+   * cut off: the rest of the page must not go out unread, and the process must not go down.
+   */
+  private broke(error: unknown): void {
+    if (!this.res.headersSent) {
+      this.hooks = null;
+      this.plan = null;
+      this.stream = null;
+      this.ended = false;
+      throw error;
+    }
+    this.res.destroy();
+  }
+
   private placeDrainListeners(): void {
     const listeners = this.pendingDrain ?? [];
     this.pendingDrain = null;
@@ -275,10 +292,16 @@ export class ResponseTap implements BytesOut {
     res.write = function write(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
       if (!tap.hooks) return tap.rawWrite([chunk, encoding, callback]);
       if (tap.ended) return false;
-      if (!tap.decided && !this.headersSent) tap.decide(null);
-      if (!tap.plan) return tap.rawWrite([chunk, encoding, callback]);
-      if (typeof encoding === "function") callback = encoding;
-      const ok = (tap.stream ?? tap.startStream()).write(toBuffer(chunk, encoding));
+      let ok: boolean;
+      try {
+        if (!tap.decided && !this.headersSent) tap.decide(null);
+        if (!tap.plan) return tap.rawWrite([chunk, encoding, callback]);
+        if (typeof encoding === "function") callback = encoding;
+        ok = (tap.stream ?? tap.startStream()).write(toBuffer(chunk, encoding));
+      } catch (error) {
+        tap.broke(error);
+        return false;
+      }
       if (typeof callback === "function") process.nextTick(callback as WriteCallback);
       return ok;
     } as ServerResponse["write"];
@@ -295,18 +318,22 @@ export class ResponseTap implements BytesOut {
         encoding = undefined;
       }
       const hasChunk = chunk !== undefined && chunk !== null;
-      if (!tap.decided && !this.headersSent) tap.decide(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
-      if (!tap.plan) return tap.rawEnd([chunk, encoding, callback]);
-      const plan: BodyPlan = tap.plan;
-      if (!tap.stream && plan.whole && !this.headersSent) {
-        const body = plan.whole(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
-        if (this.statusCode !== 304) this.setHeader("Content-Length", body.length);
-        return tap.rawEnd([body, callback]);
+      try {
+        if (!tap.decided && !this.headersSent) tap.decide(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
+        if (!tap.plan) return tap.rawEnd([chunk, encoding, callback]);
+        const plan: BodyPlan = tap.plan;
+        if (!tap.stream && plan.whole && !this.headersSent) {
+          const body = plan.whole(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
+          if (this.statusCode !== 304) this.setHeader("Content-Length", body.length);
+          return tap.rawEnd([body, callback]);
+        }
+        const s = tap.stream ?? tap.startStream();
+        if (typeof callback === "function") tap.originalOn!.call(this, "finish", callback as Listener);
+        if (hasChunk) s.write(toBuffer(chunk, encoding));
+        s.end();
+      } catch (error) {
+        tap.broke(error);
       }
-      const s = tap.stream ?? tap.startStream();
-      if (typeof callback === "function") tap.originalOn!.call(this, "finish", callback as Listener);
-      if (hasChunk) s.write(toBuffer(chunk, encoding));
-      s.end();
       return this;
     } as ServerResponse["end"];
   }

@@ -83,9 +83,9 @@ export function rewriteSubresource(text: string, plan: SubresourcePlan, outcome:
   return withGuardFirst(code ?? text, plan.workerGuard(plan.destination === "unknown"));
 }
 
-/** What a file too large to read becomes: it loads nothing and does nothing. */
-function tooLarge(kind: SubresourceKind): string {
-  return kind === "style" ? "/* geo-compliance: stylesheet too large to inspect */" : switchedOffScript("too large to inspect");
+/** What a file that could not be read becomes: it loads nothing and does nothing. */
+function switchedOff(kind: SubresourceKind, why: string): string {
+  return kind === "style" ? `/* geo-compliance: stylesheet ${why} */` : switchedOffScript(why);
 }
 
 /** Holds a stylesheet or script, then sends it rewritten at its end. */
@@ -110,14 +110,22 @@ export class SubresourceRewriter implements SyncStage {
 
   end(): void {
     const pieces = this.pieces;
+    const kind = this.plan.kind;
     if (pieces === null) {
-      this.outcome.notes.push(`${this.plan.kind === "style" ? "stylesheet" : "script"} longer than ${this.limit} bytes: sent empty, uninspected`);
+      this.outcome.notes.push(`${kind === "style" ? "stylesheet" : "script"} longer than ${this.limit} bytes: sent empty, uninspected`);
       this.outcome.rewritten = true;
-      this.out(Buffer.from(tooLarge(this.plan.kind), "latin1"));
+      this.out(Buffer.from(switchedOff(kind, "too large to inspect"), "latin1"));
       return;
     }
     const body = Buffer.concat(pieces, this.length);
-    const rewritten = rewriteSubresource(body.toString("latin1"), this.plan, this.outcome);
+    let rewritten: string | null;
+    try {
+      rewritten = rewriteSubresource(body.toString("latin1"), this.plan, this.outcome);
+    } catch (error) {
+      // Unread, it may load a tracker: it fails closed, as one too large to read does.
+      this.outcome.error = `rewrite failed (${(error as Error)?.message ?? String(error)}); the ${kind === "style" ? "stylesheet" : "script"} was sent switched off`;
+      rewritten = switchedOff(kind, "could not be inspected");
+    }
     this.outcome.rewritten = rewritten !== null;
     this.out(rewritten === null ? body : Buffer.from(rewritten, "latin1"));
   }
