@@ -8,6 +8,7 @@ import { RuleStore } from "../rules/store.js";
 import { traceDecision, type TraceEntry } from "../rules/trace.js";
 import { locateDatabase } from "../region/database-package.js";
 import { regionCodeProblem } from "../rules/regions.js";
+import { isRegionCodeShaped } from "../region/region-code.js";
 import { UsageError } from "./usage.js";
 
 export interface ExplainArgs {
@@ -31,10 +32,10 @@ export interface Explanation {
 }
 
 export function parseRegionArg(value: string): Region {
-  const m = /^([A-Za-z]{2})(?:-([A-Za-z0-9]{1,3}))?$/.exec(value);
-  if (!m) throw new UsageError(`--region ${value}: write a country code such as RU or a subdivision such as UA-43`);
-  const country = m[1]!.toUpperCase();
-  const subdivision = m[2] ? `${country}-${m[2].toUpperCase()}` : null;
+  if (!isRegionCodeShaped(value)) throw new UsageError(`--region ${value}: write a country code such as RU or a subdivision such as UA-43`);
+  const code = value.toUpperCase();
+  const country = code.slice(0, 2);
+  const subdivision = code.length > 2 ? code : null;
   // Checked as validate checks a rule's regions: UK, XX-99 or UA-99 would only ever match nothing.
   const problem = regionCodeProblem(subdivision ?? country);
   if (problem) throw new UsageError(`--region ${value}: ${problem}`);
