@@ -994,11 +994,71 @@ export class HtmlScanner {
           this.tagStartAbs = this.base + lt;
           this.beginHold(lt);
           pos = lt + 1;
-          // Most '<' start a tag: its name is read next, without a turn through the tag open state.
-          if (pos < len && isAlpha(buf[pos]!)) {
-            this.startName(false, pos);
-            state = S.TagName;
-          } else state = S.TagOpen;
+          // Most '<' start a tag (or '</' an end tag): its name is read next, in the case below,
+          // without a turn through the tag open states or the switch.
+          const c = pos < len ? buf[pos]! : 0;
+          if (isAlpha(c)) this.startName(false, pos);
+          else if (c === SLASH && pos + 1 < len && isAlpha(buf[pos + 1]!)) this.startName(true, ++pos);
+          else {
+            state = S.TagOpen;
+            break;
+          }
+          state = S.TagName;
+        }
+        // falls through
+        case S.TagName: {
+          let c = 0;
+          let h = this.nameHash;
+          let classes = 0;
+          while (pos < len) {
+            c = buf[pos]!;
+            const k = CLASSES[c]!;
+            if ((k & NAME_END) !== 0) break;
+            classes |= k;
+            h = KnownNames.step(h, c);
+            pos++;
+          }
+          this.nameHash = h;
+          if ((classes & UPPER) !== 0) this.nameUpper = true;
+          if (pos === len) break;
+          this.finishName(pos);
+          if (c === GT) {
+            state = this.completeTag(pos);
+            pos++;
+            break;
+          }
+          pos++;
+          state = c === SLASH ? S.SelfClosing : S.BeforeAttrName;
+          if (this.wanted && !this.tagEnd && this.needles !== null) {
+            // Assembled only with a needle: read without keeping the attributes; if one turns up (or the
+            // tag goes on past the chunk), read again below, keeping them.
+            const gt = this.readAttributes(pos, state, this.needles);
+            if (gt >= 0) {
+              state = this.completeTag(gt);
+              pos = gt + 1;
+              break;
+            }
+          }
+          // The attributes are read next, in the case below, rather than after a turn through the switch.
+        }
+        // falls through
+        case S.BeforeAttrName:
+        case S.AttrName:
+        case S.AfterAttrName:
+        case S.BeforeAttrValue:
+        case S.AttrValueDq:
+        case S.AttrValueSq:
+        case S.AttrValueUnq:
+        case S.AfterAttrValueQuoted:
+        case S.SelfClosing: {
+          const gt = this.readAttributes(pos, state, null);
+          if (gt < 0) {
+            pos = len;
+            state = this.attrState;
+          } else {
+            state = this.completeTag(gt);
+            pos = gt + 1;
+          }
           break;
         }
         case S.TagOpen: {
@@ -1044,59 +1104,6 @@ export class HtmlScanner {
           } else {
             this.releaseHold();
             state = S.BogusComment;
-          }
-          break;
-        }
-        case S.TagName: {
-          let c = 0;
-          let h = this.nameHash;
-          let classes = 0;
-          while (pos < len) {
-            c = buf[pos]!;
-            const k = CLASSES[c]!;
-            if ((k & NAME_END) !== 0) break;
-            classes |= k;
-            h = KnownNames.step(h, c);
-            pos++;
-          }
-          this.nameHash = h;
-          if ((classes & UPPER) !== 0) this.nameUpper = true;
-          if (pos === len) break;
-          this.finishName(pos);
-          if (c === GT) {
-            state = this.completeTag(pos);
-            pos++;
-            break;
-          }
-          pos++;
-          state = c === SLASH ? S.SelfClosing : S.BeforeAttrName;
-          if (this.wanted && !this.tagEnd && this.needles !== null) {
-            // Assembled only with a needle: read without keeping the attributes; if one turns up (or the
-            // tag goes on past the chunk), read again below, keeping them.
-            const gt = this.readAttributes(pos, state, this.needles);
-            if (gt >= 0) {
-              state = this.completeTag(gt);
-              pos = gt + 1;
-            }
-          }
-          break;
-        }
-        case S.BeforeAttrName:
-        case S.AttrName:
-        case S.AfterAttrName:
-        case S.BeforeAttrValue:
-        case S.AttrValueDq:
-        case S.AttrValueSq:
-        case S.AttrValueUnq:
-        case S.AfterAttrValueQuoted:
-        case S.SelfClosing: {
-          const gt = this.readAttributes(pos, state, null);
-          if (gt < 0) {
-            pos = len;
-            state = this.attrState;
-          } else {
-            state = this.completeTag(gt);
-            pos = gt + 1;
           }
           break;
         }
