@@ -825,19 +825,26 @@ export class HtmlScanner {
     }
     let raw = "";
     let attrs: ScannedAttr[] = [];
-    if (this.wanted && this.holding) {
-      tagBytes = this.heldUpTo(gt + 1);
-      raw = tagBytes.toString("latin1");
+    const assembled = this.wanted && this.holding;
+    if (assembled) {
+      // A tag all in this chunk (most are) is read where it is: its bytes are sliced only if it changes.
+      let bytes = this.buf;
+      let at = this.holdStartInBuf;
+      if (this.holdPieces.length > 0) {
+        bytes = tagBytes = this.heldUpTo(gt + 1);
+        at = 0;
+      }
+      raw = bytes.toString("latin1", at, at + this.base + gt + 1 - this.tagStartAbs);
       // An <image> is shown to the handler as the <img> it becomes.
       const shift = this.imageAsImg ? 2 : 0;
       if (shift) raw = `<img${raw.slice(6)}`;
       const start = this.tagStartAbs + shift;
-      const offset = this.tagStartAbs;
+      const offset = this.tagStartAbs - at;
       for (let i = 0; i < this.attrCount; i++) {
         const a = this.attrs[i]!;
         const nameStart = a.nameStart - start;
         const nameEnd = a.nameEnd - start;
-        const known = ATTRIBUTE_NAMES.find(tagBytes, a.nameStart - offset, a.nameEnd - offset, a.nameHash);
+        const known = ATTRIBUTE_NAMES.find(bytes, a.nameStart - offset, a.nameEnd - offset, a.nameHash);
         attrs.push({
           name: known >= 0 ? ATTRIBUTE_NAMES.name(known) : raw.slice(nameStart, nameEnd).toLowerCase(),
           nameStart,
@@ -857,7 +864,7 @@ export class HtmlScanner {
       html = tree.isHtml(name, attrs);
     }
     const foreign = !html || (!isEnd && (name === "svg" || name === "math"));
-    if (tagBytes && this.reported) {
+    if (assembled && this.reported) {
       tag = { name, end: isEnd, raw, attrs, selfClosing: this.selfClosing, foreign };
       edit = isEnd ? this.handler.endTag(tag) : this.handler.startTag(tag);
     }
@@ -867,11 +874,12 @@ export class HtmlScanner {
       made = tree.start(name, html, this.selfClosing, encoding && encoding.valueStart >= 0 ? raw.slice(encoding.valueStart, encoding.valueEnd) : null);
     }
     if (isEnd && !rawEnd && (tree.open || name === "template")) tree.end(name);
-    if (tagBytes && edit === undefined && leave === "" && this.holdPieces.length === 0) {
+    if (assembled && edit === undefined && leave === "" && this.holdPieces.length === 0) {
       // Unchanged and all in this chunk: it goes out with the bytes around it, in one slice.
       this.holding = false;
       this.heldBytes = 0;
-    } else if (tagBytes) {
+    } else if (assembled) {
+      tagBytes ??= this.buf.subarray(this.holdStartInBuf, gt + 1);
       this.flushTo(this.holdStartInBuf);
       this.holding = false;
       this.holdPieces = [];
