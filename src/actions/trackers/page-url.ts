@@ -43,6 +43,20 @@ export function onlyPageUrls(matcher: TrackerMatcher, value: string): boolean {
 
 const SCHEME_OR_HOST = /[:\\\t\n\r]|\/\//;
 
+/**
+ * `onlyPageUrls`'s test of the value, on its bytes as they are in the markup (Latin-1, character
+ * references not decoded): one with a '&' is not taken as such, as a reference may stand for
+ * any of the characters looked for.
+ */
+export function plainPageBytes(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 0x3a || c === 0x5c || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x26) return false;
+    if (c === 0x2f && i + 1 < end && buf[i + 1] === 0x2f) return false;
+  }
+  return true;
+}
+
 function blocksResolved(matcher: TrackerMatcher, url: string): string | null {
   const host = matcher.firstPartyHost;
   if (host === null) return matcher.blocks(url);
