@@ -149,6 +149,18 @@ describe("URLs in markup that need no verdict of their own", () => {
     expect(onlyPageUrls(own, "/own.png")).to.equal(false);
     expect(blocksFromPage(own, "/own.png")).to.equal("Google Analytics");
   });
+
+  it("that the parser resolves against the page get each page's verdict, however often they come", () => {
+    // A leading space is stripped by the URL parser: the path is the page's own, whichever host that is.
+    const theirs = new TrackerMatcher([trackers("list")], list, TRACKER);
+    const ours = new TrackerMatcher([trackers("list")], list, "ledger.example");
+    for (let round = 0; round < 3; round++) {
+      expect(blocksFromPage(theirs, " /p.gif"), `round ${round}`).to.equal("Google Analytics");
+      expect(blocksFromPage(ours, " /p.gif"), `round ${round}`).to.equal(null);
+      expect(blocksFromPage(ours, `https://${TRACKER}/p.gif`), `round ${round}`).to.equal("Google Analytics");
+      expect(blocksFromPage(ours, "http://[::1/"), `round ${round}`).to.equal(null);
+    }
+  });
 });
 
 describe("inline scripts judged once and their verdicts kept", () => {

@@ -1,3 +1,4 @@
+import { urlHost } from "./first-party.js";
 import { plainlyRelative, type TrackerMatcher } from "./matcher.js";
 
 /**
@@ -63,11 +64,36 @@ function blocksResolved(matcher: TrackerMatcher, url: string): string | null {
   const page = pageOf(matcher, host);
   // Most of a page's URLs are its own paths: they keep the page's host, so they get its verdict without a parse.
   if (plainlyRelative(url)) return page.own;
-  let resolved: URL;
+  const resolved = resolvedHost(url, page.base);
+  return resolved === null || resolved === "" ? null : matcher.blocksHost(resolved);
+}
+
+/**
+ * The host of URLs of the markup resolved against a page's base ("" for a URL without one, null
+ * for one the parser rejects), by base and URL: a page sends the same URLs on every request, and
+ * each parse costs microseconds. Bounded: when full, it starts again empty.
+ */
+const resolvedHosts = new Map<string, string | null>();
+const RESOLVED_HOSTS = 4096;
+const LONGEST_RESOLVED = 2048;
+
+function resolvedHost(url: string, base: string): string | null {
+  if (url.length > LONGEST_RESOLVED) return hostOf(url, base);
+  // A base is `http://<host>/`, without a newline.
+  const key = `${base}\n${url}`;
+  let host = resolvedHosts.get(key);
+  if (host === undefined) {
+    host = hostOf(url, base);
+    if (resolvedHosts.size >= RESOLVED_HOSTS) resolvedHosts.clear();
+    resolvedHosts.set(key, host);
+  }
+  return host;
+}
+
+function hostOf(url: string, base: string): string | null {
   try {
-    resolved = new URL(url, page.base);
+    return urlHost(new URL(url, base));
   } catch {
     return null;
   }
-  return matcher.blocksParsed(resolved);
 }
