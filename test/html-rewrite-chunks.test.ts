@@ -104,6 +104,24 @@ describe("HTML rewrite: a page cut anywhere comes out as the page whole", functi
   });
 });
 
+describe("<style> content cut anywhere", () => {
+  it("is rewritten as the content given whole, up to the end tag the tokenizer reads", () => {
+    const plan = planOf([trackers("list")]);
+    // Text after the style sheet that reads like CSS stays as it is.
+    const text = `<p>url(https://${TRACKER}/t.png)</p>`;
+    for (const end of ["</style>", "</STYLE >", "</style/>", "</StYlE\n>"]) {
+      const css = `a{background:url(https://${TRACKER}/x.png)} .b{content:"</stylex>"} .d{background:url(//${TRACKER}/y)}`;
+      const body = Buffer.from(`<html><head><style>${css}${end}${text}</head></html>`);
+      const whole = rewrite(body, plan).out.toString("latin1");
+      expect(whole, end).not.to.include(`url(https://${TRACKER}/x.png)`);
+      expect(whole, end).not.to.include(`url(//${TRACKER}/y)`);
+      expect(whole, end).to.include(`${end}${text}`);
+      for (let cut = 1; cut < body.length; cut++) expect(rewriteInChunks(body, [cut], plan).out.toString("latin1"), `${end} cut at ${cut}`).to.equal(whole);
+      expect(rewriteInChunks(body, [...Array(body.length).keys()], plan).out.toString("latin1"), end).to.equal(whole);
+    }
+  });
+});
+
 describe("URLs in markup that need no verdict of their own", () => {
   const list = loadShippedTrackerList();
   const piece = fc.constantFrom("a", "/", ".", "?", "#", "%2F", "x.png", " ", ",", "2x", "é", "\u0000", "@", "&", "=", ";", "~");
