@@ -2,7 +2,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { loadShippedTrackerList } from "../src/actions/trackers/list.js";
 import { TrackerMatcher } from "../src/actions/trackers/matcher.js";
-import { blocksFromPage, onlyPageUrls } from "../src/actions/trackers/page-url.js";
+import { blocksFromPage, onlyPageUrls, plainPageBytes } from "../src/actions/trackers/page-url.js";
+import { decodeAttribute } from "../src/actions/notice-selector.js";
 import { consent, notice, trackers } from "./support/decisions.js";
 import { planOf, rewrite, rewriteInChunks } from "./support/rewrite.js";
 
@@ -12,10 +13,10 @@ import { planOf, rewrite, rewriteInChunks } from "./support/rewrite.js";
 // same bytes, so a page rewritten whole and the same page cut anywhere must come out the same.
 
 const TRACKER = "www.google-analytics.com";
-const name = fc.constantFrom("a", "A", "area", "td", "TH", "table", "p", "div", "img", "IMG", "input", "button", "span", "image", "x-y", "svg", "math", "foreignObject", "font", "é");
-const attrName = fc.constantFrom("ping", "PING", "Ping", "style", "STYLE", "background", "autofocus", "AutoFocus", "href", "src", "srcset", "class", "data-ping", "pingx", "x/", "=a", "'q", "type", "color");
+const name = fc.constantFrom("a", "A", "area", "td", "TH", "table", "p", "div", "img", "IMG", "source", "video", "input", "button", "span", "image", "x-y", "svg", "math", "foreignObject", "font", "é");
+const attrName = fc.constantFrom("ping", "PING", "Ping", "style", "STYLE", "background", "autofocus", "AutoFocus", "href", "src", "srcset", "poster", "class", "data-ping", "pingx", "x/", "=a", "'q", "type", "color");
 const url = fc.constantFrom(
-  `https://${TRACKER}/c`, `//${TRACKER}/p`, `\\\\${TRACKER}/p`, `/\t/${TRACKER}/p`, "/own/path.png", "img/x.png 2x", "a:b", `/x, https://${TRACKER}/y 2x`,
+  `https://${TRACKER}/c`, `//${TRACKER}/p`, `\\\\${TRACKER}/p`, `/\t/${TRACKER}/p`, "/own/path.png", "img/x.png 2x", `https&#58;//${TRACKER}/e`, "a:b", `/x, https://${TRACKER}/y 2x`,
   "url(https://www.google-analytics.com/i.png)", "background:url(//connect.facebook.net/x)", "", "a>b", "/ x",
 );
 const value = fc.oneof(
@@ -73,6 +74,52 @@ describe("HTML rewrite: a page cut anywhere comes out as the page whole", functi
     const focus = rewrite(`<html><body><a href=/x AUTOFOCUS>x</a></body></html>`, plan).out.toString();
     expect(focus).to.include("data-geo-compliance-autofocus");
   });
+
+  it("an element left unassembled when its URLs stay on the page is switched off when one leaves it", () => {
+    // Media elements are read whole only for a URL attribute whose bytes may name a scheme or a host
+    // (a character reference may hide one), for style, or for autofocus under a top notice.
+    const plan = planOf([notice({ at: "body-start" }), trackers("list")]);
+    const cases = [
+      `<img src="https&#58;//${TRACKER}/p.gif">`,
+      `<img src="/a.png" srcset="/a.png 1x, //${TRACKER}/b.png 2x">`,
+      `<IMG SRC=https://${TRACKER}/p.gif>`,
+      `<video poster=https://${TRACKER}/p.jpg src=/v.mp4></video>`,
+      `<picture><source SRCSET='\\\\${TRACKER}/x 2x'><img src=/x></picture>`,
+      `<audio src="/\t/${TRACKER}/a.mp3"></audio>`,
+      `<video><track src="/&#x2F;/${TRACKER}/t.vtt"></video>`,
+      `<img src="/x" style="background:url(//${TRACKER}/b)">`,
+      `<img src = 'https://${TRACKER}/p.gif' alt=x>`,
+    ];
+    for (const c of cases) {
+      const out = rewrite(`<html><body>${c}</body></html>`, plan).out.toString();
+      expect(out, c).to.include("data-geo-compliance-blocked=");
+    }
+    const own = rewrite(`<html><body><img src="/own.png" srcset="/a.png 2x" alt="a: b"></body></html>`, plan);
+    expect(own.out.toString()).to.include(`<img src="/own.png" srcset="/a.png 2x" alt="a: b">`);
+    const focus = rewrite(`<html><body><img src=/x autofocus></body></html>`, plan).out.toString();
+    expect(focus).to.include("data-geo-compliance-autofocus");
+    // On a site the rule blocks, its own paths load from it.
+    const blockedSite = planOf([trackers("list")], { host: TRACKER });
+    expect(rewrite(`<html><body><img src="/own.png"></body></html>`, blockedSite).out.toString()).to.include("data-geo-compliance-blocked=");
+  });
+});
+
+describe("<style> content cut anywhere", () => {
+  it("is rewritten as the content given whole, up to the end tag the tokenizer reads", () => {
+    const plan = planOf([trackers("list")]);
+    // Text after the style sheet that reads like CSS stays as it is.
+    const text = `<p>url(https://${TRACKER}/t.png)</p>`;
+    for (const end of ["</style>", "</STYLE >", "</style/>", "</StYlE\n>"]) {
+      const css = `a{background:url(https://${TRACKER}/x.png)} .b{content:"</stylex>"} .d{background:url(//${TRACKER}/y)}`;
+      const body = Buffer.from(`<html><head><style>${css}${end}${text}</head></html>`);
+      const whole = rewrite(body, plan).out.toString("latin1");
+      expect(whole, end).not.to.include(`url(https://${TRACKER}/x.png)`);
+      expect(whole, end).not.to.include(`url(//${TRACKER}/y)`);
+      expect(whole, end).to.include(`${end}${text}`);
+      for (let cut = 1; cut < body.length; cut++) expect(rewriteInChunks(body, [cut], plan).out.toString("latin1"), `${end} cut at ${cut}`).to.equal(whole);
+      expect(rewriteInChunks(body, [...Array(body.length).keys()], plan).out.toString("latin1"), end).to.equal(whole);
+    }
+  });
 });
 
 describe("URLs in markup that need no verdict of their own", () => {
@@ -96,6 +143,22 @@ describe("URLs in markup that need no verdict of their own", () => {
     }
   });
 
+  it("are such by their bytes only when the decoded value is such", () => {
+    // The bytes of a value as they are in the markup, before character references are decoded.
+    const matcher = new TrackerMatcher([trackers("list")], list, "ledger.example");
+    const raw = fc.array(fc.constantFrom("a", "/", ":", "\\", "\t", "\n", "\r", "&", "&#58;", "&colon;", "&sol;", "&#x2F;", "é", " ", "x.png 2x,"), { maxLength: 8 }).map((p) => p.join(""));
+    fc.assert(
+      fc.property(raw, (v) => {
+        const bytes = Buffer.from(v);
+        if (!plainPageBytes(bytes, 0, bytes.length)) return;
+        expect(onlyPageUrls(matcher, decodeAttribute(bytes.toString("latin1"))), v).to.equal(true);
+      }),
+      { numRuns: 2000, seed: 13 },
+    );
+    expect(plainPageBytes(Buffer.from("/a.png 1x, /b.png 2x"), 0, 20)).to.equal(true);
+    for (const v of ["https://x/", "//x/", "/\t/x", "\\\\x/", "/&#47;/x", "a:b"]) expect(plainPageBytes(Buffer.from(v), 0, Buffer.byteLength(v)), v).to.equal(false);
+  });
+
   it("are not taken for such when they name a scheme or a host, or the page's own host is blocked", () => {
     const matcher = new TrackerMatcher([trackers("list")], list, "ledger.example");
     for (const v of ["https://x/", "//x/", "\\\\x/", "/\t/x", "/\n/x", "a:b", "/ok, //x/y"]) expect(onlyPageUrls(matcher, v), v).to.equal(false);
@@ -103,6 +166,18 @@ describe("URLs in markup that need no verdict of their own", () => {
     const own = new TrackerMatcher([trackers("list")], list, TRACKER);
     expect(onlyPageUrls(own, "/own.png")).to.equal(false);
     expect(blocksFromPage(own, "/own.png")).to.equal("Google Analytics");
+  });
+
+  it("that the parser resolves against the page get each page's verdict, however often they come", () => {
+    // A leading space is stripped by the URL parser: the path is the page's own, whichever host that is.
+    const theirs = new TrackerMatcher([trackers("list")], list, TRACKER);
+    const ours = new TrackerMatcher([trackers("list")], list, "ledger.example");
+    for (let round = 0; round < 3; round++) {
+      expect(blocksFromPage(theirs, " /p.gif"), `round ${round}`).to.equal("Google Analytics");
+      expect(blocksFromPage(ours, " /p.gif"), `round ${round}`).to.equal(null);
+      expect(blocksFromPage(ours, `https://${TRACKER}/p.gif`), `round ${round}`).to.equal("Google Analytics");
+      expect(blocksFromPage(ours, "http://[::1/"), `round ${round}`).to.equal(null);
+    }
   });
 });
 

@@ -64,6 +64,10 @@ function find(buf: Buffer, byte: number, from: number): number {
   return near === buf.length ? -1 : buf.indexOf(byte, near);
 }
 
+function isList(wants: readonly string[] | ValueNeedles): wants is readonly string[] {
+  return Array.isArray(wants);
+}
+
 /** Whether the attribute name at buf[start, start + length) is one of the (lower-case) needles, ASCII case-insensitively. */
 function isNeedleAt(buf: Buffer, start: number, length: number, needles: readonly string[]): boolean {
   next: for (const needle of needles) {
@@ -248,12 +252,28 @@ export interface TagEdit {
   release?: "keep" | Buffer;
 }
 
+/**
+ * A start tag is assembled only if it has an attribute named one of `names`, or one named one of
+ * `values` whose value `needed` asks for.
+ */
+export interface ValueNeedles {
+  /** Lower-case names. */
+  readonly names: readonly string[];
+  /** Lower-case names. */
+  readonly values: readonly string[];
+  /** Whether the value at buf[start, end) (its bytes as they are in the page, quotes excluded) gets the tag assembled. */
+  readonly needed: (buf: Buffer, start: number, end: number) => boolean;
+  /** `names` and `values` together. */
+  readonly all: readonly string[];
+}
+
 export interface ScanHandler {
   /**
    * Whether tags with this lower-case name are assembled and reported. Called once per tag.
-   * A list of (lower-case) attribute names means: only if the tag has an attribute of one of them.
+   * A list of (lower-case) attribute names means: only if the tag has an attribute of one of them;
+   * `ValueNeedles` says the same of some attributes' values.
    */
-  wants(name: string, end: boolean): boolean | readonly string[];
+  wants(name: string, end: boolean): boolean | readonly string[] | ValueNeedles;
   /** Once true it stays so, and `wants` answers by the name (and whether the tag ends an element) alone: the scanner keeps its answers. */
   readonly settled?: boolean;
   startTag(tag: ScannedTag): TagEdit | undefined;
@@ -330,9 +350,14 @@ export class HtmlScanner {
   private wanted = false;
   /** The start tag is reported only if it has an attribute of one of these names (lower case). */
   private needles: readonly string[] | null = null;
+  /** The needles whose value decides (`ValueNeedles`), and how; an attribute of one of them counts as found where the value is not looked at. */
+  private valueNeedles: readonly string[] | null = null;
+  private valueNeeded: ValueNeedles["needed"] | null = null;
+  /** `needles` and `valueNeedles` together. */
+  private anyNeedles: readonly string[] | null = null;
   private needleFound = false;
   /** `wants`' answers once the handler says they are settled, by `ELEMENT_NAMES` index (end tags after start tags). */
-  private readonly settledWants: (boolean | readonly string[] | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
+  private readonly settledWants: (boolean | readonly string[] | ValueNeedles | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
   /** Where `readAttributes` stopped at the end of a chunk. */
   private attrState: S = S.BeforeAttrName;
   private selfClosing = false;
@@ -611,7 +636,7 @@ export class HtmlScanner {
       known = -1;
     }
     this.tagName = name;
-    let wants: boolean | readonly string[] | undefined;
+    let wants: boolean | readonly string[] | ValueNeedles | undefined;
     if (known >= 0 && this.handler.settled === true) {
       // Kept by the index of the name, end tags after start tags.
       const index = this.tagEnd ? known + ELEMENT_NAMES.count : known;
@@ -622,22 +647,32 @@ export class HtmlScanner {
     }
     this.reported = wants !== false;
     this.wanted = this.reported;
-    this.needles = typeof wants === "object" ? wants : null;
+    if (typeof wants !== "object") {
+      this.needles = this.anyNeedles = this.valueNeedles = null;
+    } else if (isList(wants)) {
+      this.needles = this.anyNeedles = wants;
+      this.valueNeedles = null;
+    } else {
+      this.needles = wants.names;
+      this.valueNeedles = wants.values;
+      this.valueNeeded = wants.needed;
+      this.anyNeedles = wants.all;
+    }
     this.needleFound = false;
     if (!this.tagEnd && (this.tree.needsAttributes(name) || (this.tree.unsure && this.tree.readsDifferently(name)))) {
       // The tree needs its attributes (<font color>, <annotation-xml encoding>): assembled, reported only if asked for.
       this.wanted = true;
-      this.needles = null;
+      this.needles = this.anyNeedles = this.valueNeedles = null;
     }
     if (!this.wanted) this.releaseHold();
   }
 
-  /** Whether an attribute's name is one of the needles; a name split across chunks counts, to be safe. */
+  /** Whether an attribute's name is one of the needles (whatever its value); a name split across chunks counts, to be safe. */
   private isNeedle(a: MutableAttr): boolean {
     const start = a.nameStart - this.base;
     const length = a.nameEnd - a.nameStart;
-    if (start < 0) return this.needles!.some((n) => n.length === length);
-    return isNeedleAt(this.buf, start, length, this.needles!);
+    if (start < 0) return this.anyNeedles!.some((n) => n.length === length);
+    return isNeedleAt(this.buf, start, length, this.anyNeedles!);
   }
 
   /** A new attribute of the tag being assembled, starting at buf[pos] (its first byte read). */
@@ -664,8 +699,9 @@ export class HtmlScanner {
    * in `state`: returns the index of the '>' that ends the tag, or -1 at the end of the chunk (the
    * state to go on in is then `attrState`). The attributes are kept only for a start tag being
    * assembled. With `seek`, nothing is kept and the reader stops, returning -2, at the first
-   * attribute named one of `seek`, or returns -1 at the end of the chunk without a state: the
-   * caller then reads the tag again from the same place, keeping its attributes.
+   * attribute named one of `seek` (or one of `valueNeedles` with a value `valueNeeded` asks for),
+   * or returns -1 at the end of the chunk without a state: the caller then reads the tag again
+   * from the same place, keeping its attributes.
    */
   private readAttributes(pos: number, state: S, seek: readonly string[] | null): number {
     const buf = this.buf;
@@ -673,6 +709,9 @@ export class HtmlScanner {
     const keep = seek === null && this.wanted && !this.tagEnd;
     let a = keep ? this.attr : null;
     let nameStart = pos;
+    /** Seeking: the attribute being read is one of `valueNeedles`, and its value starts here. */
+    let checkValue = false;
+    let valueStart = pos;
     while (pos < len) {
       let c = buf[pos]!;
       // An attribute mostly goes name, '=', quoted value, whitespace: each state falls through to the
@@ -689,6 +728,7 @@ export class HtmlScanner {
           }
           // '=' here starts a name too (a parse error browsers forgive).
           if (keep) a = this.startAttr(pos);
+          checkValue = false;
           nameStart = pos++;
           state = S.AttrName;
           if (pos === len) break;
@@ -714,8 +754,9 @@ export class HtmlScanner {
           if (a !== null) {
             a.nameEnd = this.base + pos;
             if (this.needles !== null && !this.needleFound) this.needleFound = this.isNeedle(a);
-          } else if (seek !== null && isNeedleAt(buf, nameStart, pos - nameStart, seek)) {
-            return -2;
+          } else if (seek !== null) {
+            if (isNeedleAt(buf, nameStart, pos - nameStart, seek)) return -2;
+            checkValue = this.valueNeedles !== null && isNeedleAt(buf, nameStart, pos - nameStart, this.valueNeedles);
           }
           if (c !== EQ) {
             state = S.AfterAttrName;
@@ -737,6 +778,7 @@ export class HtmlScanner {
               a.quote = 0;
               a.valueStart = this.base + pos;
             }
+            valueStart = pos;
             state = S.AttrValueUnq;
             break;
           }
@@ -744,6 +786,7 @@ export class HtmlScanner {
             a.quote = c;
             a.valueStart = this.base + pos + 1;
           }
+          valueStart = pos + 1;
           pos++;
           state = c === DQ ? S.AttrValueDq : S.AttrValueSq;
         // falls through
@@ -755,6 +798,7 @@ export class HtmlScanner {
             break;
           }
           if (a !== null) a.valueEnd = this.base + q;
+          else if (checkValue && this.valueNeeded!(buf, valueStart, q)) return -2;
           pos = q + 1;
           state = S.AfterAttrValueQuoted;
           if (pos === len) break;
@@ -789,6 +833,7 @@ export class HtmlScanner {
           }
           if (pos === len) break;
           if (a !== null) a.valueEnd = this.base + pos;
+          else if (checkValue && this.valueNeeded!(buf, valueStart, pos)) return -2;
           if (c === GT) return pos;
           pos++;
           state = S.BeforeAttrName;
@@ -830,19 +875,26 @@ export class HtmlScanner {
     }
     let raw = "";
     let attrs: ScannedAttr[] = [];
-    if (this.wanted && this.holding) {
-      tagBytes = this.heldUpTo(gt + 1);
-      raw = tagBytes.toString("latin1");
+    const assembled = this.wanted && this.holding;
+    if (assembled) {
+      // A tag all in this chunk (most are) is read where it is: its bytes are sliced only if it changes.
+      let bytes = this.buf;
+      let at = this.holdStartInBuf;
+      if (this.holdPieces.length > 0) {
+        bytes = tagBytes = this.heldUpTo(gt + 1);
+        at = 0;
+      }
+      raw = bytes.toString("latin1", at, at + this.base + gt + 1 - this.tagStartAbs);
       // An <image> is shown to the handler as the <img> it becomes.
       const shift = this.imageAsImg ? 2 : 0;
       if (shift) raw = `<img${raw.slice(6)}`;
       const start = this.tagStartAbs + shift;
-      const offset = this.tagStartAbs;
+      const offset = this.tagStartAbs - at;
       for (let i = 0; i < this.attrCount; i++) {
         const a = this.attrs[i]!;
         const nameStart = a.nameStart - start;
         const nameEnd = a.nameEnd - start;
-        const known = ATTRIBUTE_NAMES.find(tagBytes, a.nameStart - offset, a.nameEnd - offset, a.nameHash);
+        const known = ATTRIBUTE_NAMES.find(bytes, a.nameStart - offset, a.nameEnd - offset, a.nameHash);
         attrs.push({
           name: known >= 0 ? ATTRIBUTE_NAMES.name(known) : raw.slice(nameStart, nameEnd).toLowerCase(),
           nameStart,
@@ -862,7 +914,7 @@ export class HtmlScanner {
       html = tree.isHtml(name, attrs);
     }
     const foreign = !html || (!isEnd && (name === "svg" || name === "math"));
-    if (tagBytes && this.reported) {
+    if (assembled && this.reported) {
       tag = { name, end: isEnd, raw, attrs, selfClosing: this.selfClosing, foreign };
       edit = isEnd ? this.handler.endTag(tag) : this.handler.startTag(tag);
     }
@@ -872,11 +924,12 @@ export class HtmlScanner {
       made = tree.start(name, html, this.selfClosing, encoding && encoding.valueStart >= 0 ? raw.slice(encoding.valueStart, encoding.valueEnd) : null);
     }
     if (isEnd && !rawEnd && (tree.open || name === "template")) tree.end(name);
-    if (tagBytes && edit === undefined && leave === "" && this.holdPieces.length === 0) {
+    if (assembled && edit === undefined && leave === "" && this.holdPieces.length === 0) {
       // Unchanged and all in this chunk: it goes out with the bytes around it, in one slice.
       this.holding = false;
       this.heldBytes = 0;
-    } else if (tagBytes) {
+    } else if (assembled) {
+      tagBytes ??= this.buf.subarray(this.holdStartInBuf, gt + 1);
       this.flushTo(this.holdStartInBuf);
       this.holding = false;
       this.holdPieces = [];
@@ -999,11 +1052,71 @@ export class HtmlScanner {
           this.tagStartAbs = this.base + lt;
           this.beginHold(lt);
           pos = lt + 1;
-          // Most '<' start a tag: its name is read next, without a turn through the tag open state.
-          if (pos < len && isAlpha(buf[pos]!)) {
-            this.startName(false, pos);
-            state = S.TagName;
-          } else state = S.TagOpen;
+          // Most '<' start a tag (or '</' an end tag): its name is read next, in the case below,
+          // without a turn through the tag open states or the switch.
+          const c = pos < len ? buf[pos]! : 0;
+          if (isAlpha(c)) this.startName(false, pos);
+          else if (c === SLASH && pos + 1 < len && isAlpha(buf[pos + 1]!)) this.startName(true, ++pos);
+          else {
+            state = S.TagOpen;
+            break;
+          }
+          state = S.TagName;
+        }
+        // falls through
+        case S.TagName: {
+          let c = 0;
+          let h = this.nameHash;
+          let classes = 0;
+          while (pos < len) {
+            c = buf[pos]!;
+            const k = CLASSES[c]!;
+            if ((k & NAME_END) !== 0) break;
+            classes |= k;
+            h = KnownNames.step(h, c);
+            pos++;
+          }
+          this.nameHash = h;
+          if ((classes & UPPER) !== 0) this.nameUpper = true;
+          if (pos === len) break;
+          this.finishName(pos);
+          if (c === GT) {
+            state = this.completeTag(pos);
+            pos++;
+            break;
+          }
+          pos++;
+          state = c === SLASH ? S.SelfClosing : S.BeforeAttrName;
+          if (this.wanted && !this.tagEnd && this.needles !== null) {
+            // Assembled only with a needle: read without keeping the attributes; if one turns up (or the
+            // tag goes on past the chunk), read again below, keeping them.
+            const gt = this.readAttributes(pos, state, this.needles);
+            if (gt >= 0) {
+              state = this.completeTag(gt);
+              pos = gt + 1;
+              break;
+            }
+          }
+          // The attributes are read next, in the case below, rather than after a turn through the switch.
+        }
+        // falls through
+        case S.BeforeAttrName:
+        case S.AttrName:
+        case S.AfterAttrName:
+        case S.BeforeAttrValue:
+        case S.AttrValueDq:
+        case S.AttrValueSq:
+        case S.AttrValueUnq:
+        case S.AfterAttrValueQuoted:
+        case S.SelfClosing: {
+          const gt = this.readAttributes(pos, state, null);
+          if (gt < 0) {
+            pos = len;
+            state = this.attrState;
+          } else {
+            state = this.completeTag(gt);
+            pos = gt + 1;
+          }
           break;
         }
         case S.TagOpen: {
@@ -1049,59 +1162,6 @@ export class HtmlScanner {
           } else {
             this.releaseHold();
             state = S.BogusComment;
-          }
-          break;
-        }
-        case S.TagName: {
-          let c = 0;
-          let h = this.nameHash;
-          let classes = 0;
-          while (pos < len) {
-            c = buf[pos]!;
-            const k = CLASSES[c]!;
-            if ((k & NAME_END) !== 0) break;
-            classes |= k;
-            h = KnownNames.step(h, c);
-            pos++;
-          }
-          this.nameHash = h;
-          if ((classes & UPPER) !== 0) this.nameUpper = true;
-          if (pos === len) break;
-          this.finishName(pos);
-          if (c === GT) {
-            state = this.completeTag(pos);
-            pos++;
-            break;
-          }
-          pos++;
-          state = c === SLASH ? S.SelfClosing : S.BeforeAttrName;
-          if (this.wanted && !this.tagEnd && this.needles !== null) {
-            // Assembled only with a needle: read without keeping the attributes; if one turns up (or the
-            // tag goes on past the chunk), read again below, keeping them.
-            const gt = this.readAttributes(pos, state, this.needles);
-            if (gt >= 0) {
-              state = this.completeTag(gt);
-              pos = gt + 1;
-            }
-          }
-          break;
-        }
-        case S.BeforeAttrName:
-        case S.AttrName:
-        case S.AfterAttrName:
-        case S.BeforeAttrValue:
-        case S.AttrValueDq:
-        case S.AttrValueSq:
-        case S.AttrValueUnq:
-        case S.AfterAttrValueQuoted:
-        case S.SelfClosing: {
-          const gt = this.readAttributes(pos, state, null);
-          if (gt < 0) {
-            pos = len;
-            state = this.attrState;
-          } else {
-            state = this.completeTag(gt);
-            pos = gt + 1;
           }
           break;
         }

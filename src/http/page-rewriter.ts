@@ -3,11 +3,12 @@ import { decodeAttribute, selectorMatches, type SimpleSelector } from "../action
 import { neutralizeCss } from "../actions/trackers/css.js";
 import { inlineImports } from "../actions/trackers/inline-imports.js";
 import type { TrackerMatcher } from "../actions/trackers/matcher.js";
+import { onlyPageUrls, plainPageBytes } from "../actions/trackers/page-url.js";
 import type { TrackerList } from "../actions/trackers/list.js";
 import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, scriptKind, TRACKER_ELEMENTS, urlAttributes, type TagContext } from "../actions/trackers/neutralize.js";
 import type { NoticePlacement } from "../rules/actions.js";
 import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
-import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit } from "./html-scanner.js";
+import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit, type ValueNeedles } from "./html-scanner.js";
 import { HtmlTree } from "./html-tree.js";
 import { StyleContentTap } from "./style-content.js";
 
@@ -61,6 +62,21 @@ const LOADING_ATTRS = new Map(
   }),
 );
 const STYLE_ONLY: readonly string[] = ["style"];
+/**
+ * Elements that load only through their URL attributes (and `style`): `rewriteStartTag` changes
+ * nothing else of them. When the page's own host is not blocked, one whose URL attributes all hold
+ * URLs of the page (`plainPageBytes`, as `onlyPageUrls` judges them) is not assembled.
+ */
+const PAGE_URLS_SKIPPED = new Map(
+  ["img", "source", "video", "audio", "track"].map((name) => {
+    const of = (names: readonly string[]): ValueNeedles => ({ names, values: urlAttributes(name), needed: mayLoadOffPage, all: [...names, ...urlAttributes(name)] });
+    return [name, { plain: of(STYLE_ONLY), withAutofocus: of(["style", "autofocus"]) }] as const;
+  }),
+);
+
+function mayLoadOffPage(buf: Uint8Array, start: number, end: number): boolean {
+  return !plainPageBytes(buf, start, end);
+}
 const AUTOFOCUS_ONLY: readonly string[] = ["autofocus"];
 /** Elements that take the focus with `autofocus` on most pages. */
 const FOCUSABLE = new Set(["input", "textarea", "select", "button"]);
@@ -254,12 +270,12 @@ export class PageRewriter implements ScanHandler {
     this.bodyEndPending = [];
   }
 
-  wants(name: string, end: boolean): boolean | readonly string[] {
+  wants(name: string, end: boolean): boolean | readonly string[] | ValueNeedles {
     this.settled ||= !this.headPending && this.bodyStarted && !this.framesetOk && this.selectors.every((s) => s.phase === "done");
     return this.answer(name, end);
   }
 
-  private answer(name: string, end: boolean): boolean | readonly string[] {
+  private answer(name: string, end: boolean): boolean | readonly string[] | ValueNeedles {
     if (end) {
       if (name === "body" || name === "html" || name === "head" || name === "br" || name === "noscript" || name === "template") return true;
     } else {
@@ -277,10 +293,17 @@ export class PageRewriter implements ScanHandler {
       // Elements that load only through some attributes (<a ping>) are assembled only with one of them.
       const needles = LOADING_ATTRS.get(name);
       if (needles) return this.tags.dropAutofocus ? needles.withAutofocus : needles.plain;
+      const skipped = PAGE_URLS_SKIPPED.get(name);
+      if (skipped && this.pageUrlsSkipped()) return this.tags.dropAutofocus ? skipped.withAutofocus : skipped.plain;
       // Any element may load through its style attribute; the rest of such tags are not even assembled.
       return TRACKER_ELEMENTS.has(name) ? true : STYLE_ONLY;
     }
     return this.tags.dropAutofocus && FOCUSABLE.has(name) ? AUTOFOCUS_ONLY : false;
+  }
+
+  /** Whether URLs that resolve to the page's own host load nothing blocked (`onlyPageUrls` holds of a value without one). */
+  private pageUrlsSkipped(): boolean {
+    return onlyPageUrls(this.plan.trackers!, "");
   }
 
   startTag(tag: ScannedTag): TagEdit | undefined {

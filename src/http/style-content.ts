@@ -8,6 +8,17 @@ const END = /<\/style[\t\n\f\r />]/i;
 /** Bytes of an end tag that a chunk boundary may split. */
 const OVERLAP = 8;
 
+/** Where `END` first matches the chunk's bytes (Latin-1: only ASCII letters fold), or -1. */
+function endTagAt(chunk: Buffer): number {
+  for (let i = chunk.indexOf(0x3c); i !== -1 && i + 7 < chunk.length; i = chunk.indexOf(0x3c, i + 1)) {
+    if (chunk[i + 1] !== 0x2f || (chunk[i + 2]! | 0x20) !== 0x73 || (chunk[i + 3]! | 0x20) !== 0x74 || (chunk[i + 4]! | 0x20) !== 0x79) continue;
+    if ((chunk[i + 5]! | 0x20) !== 0x6c || (chunk[i + 6]! | 0x20) !== 0x65) continue;
+    const d = chunk[i + 7];
+    if (d === 0x09 || d === 0x0a || d === 0x0c || d === 0x0d || d === 0x20 || d === 0x2f || d === 0x3e) return i;
+  }
+  return -1;
+}
+
 export class StyleContentTap {
   /** The start tag's bytes, as the scanner will emit them: content starts after this very buffer. */
   private armed: Buffer | null = null;
@@ -35,9 +46,21 @@ export class StyleContentTap {
       }
       return;
     }
-    const from = Math.max(0, this.held.length - OVERLAP);
+    const held = this.held;
+    const from = Math.max(0, held.length - OVERLAP);
+    // An end tag cut by the last chunk's boundary is found in the text held and the new chunk together.
+    const cut = END.exec(held.slice(from) + chunk.toString("latin1", 0, Math.min(chunk.length, OVERLAP)));
+    const at = cut && cut.index < held.length - from ? -1 : endTagAt(chunk);
+    if (at >= 0) {
+      // Only the content is made text: what follows goes on as the bytes it came in.
+      this.held = null;
+      const css = held + chunk.toString("latin1", 0, at);
+      this.out(Buffer.from(this.rewrite(css) ?? css, "latin1"));
+      this.out(chunk.subarray(at));
+      return;
+    }
     this.held += chunk.toString("latin1");
-    const m = END.exec(this.held.slice(from));
+    const m = cut ? END.exec(this.held.slice(from)) : null;
     if (m) {
       const at = from + m.index;
       const held = this.held;

@@ -1,3 +1,4 @@
+import { urlHost } from "./first-party.js";
 import { plainlyRelative, type TrackerMatcher } from "./matcher.js";
 
 /**
@@ -43,17 +44,56 @@ export function onlyPageUrls(matcher: TrackerMatcher, value: string): boolean {
 
 const SCHEME_OR_HOST = /[:\\\t\n\r]|\/\//;
 
+/**
+ * `onlyPageUrls`'s test of the value, on its bytes as they are in the markup (Latin-1, character
+ * references not decoded): one with a '&' is not taken as such, as a reference may stand for
+ * any of the characters looked for.
+ */
+export function plainPageBytes(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 0x3a || c === 0x5c || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x26) return false;
+    if (c === 0x2f && i + 1 < end && buf[i + 1] === 0x2f) return false;
+  }
+  return true;
+}
+
 function blocksResolved(matcher: TrackerMatcher, url: string): string | null {
   const host = matcher.firstPartyHost;
   if (host === null) return matcher.blocks(url);
   const page = pageOf(matcher, host);
   // Most of a page's URLs are its own paths: they keep the page's host, so they get its verdict without a parse.
   if (plainlyRelative(url)) return page.own;
-  let resolved: URL;
+  const resolved = resolvedHost(url, page.base);
+  return resolved === null || resolved === "" ? null : matcher.blocksHost(resolved);
+}
+
+/**
+ * The host of URLs of the markup resolved against a page's base ("" for a URL without one, null
+ * for one the parser rejects), by base and URL: a page sends the same URLs on every request, and
+ * each parse costs microseconds. Bounded: when full, it starts again empty.
+ */
+const resolvedHosts = new Map<string, string | null>();
+const RESOLVED_HOSTS = 4096;
+const LONGEST_RESOLVED = 2048;
+
+function resolvedHost(url: string, base: string): string | null {
+  if (url.length > LONGEST_RESOLVED) return hostOf(url, base);
+  // A base is `http://<host>/`, without a newline.
+  const key = `${base}\n${url}`;
+  let host = resolvedHosts.get(key);
+  if (host === undefined) {
+    host = hostOf(url, base);
+    if (resolvedHosts.size >= RESOLVED_HOSTS) resolvedHosts.clear();
+    resolvedHosts.set(key, host);
+  }
+  return host;
+}
+
+function hostOf(url: string, base: string): string | null {
   try {
-    resolved = new URL(url, page.base);
+    return urlHost(new URL(url, base));
   } catch {
     return null;
   }
-  return matcher.blocksParsed(resolved);
 }
