@@ -249,6 +249,11 @@ describe("HTML scanner: trackers", () => {
       ['<link rel="preconnect" href="https://www.google-analytics.com">', '<link data-geo-compliance-blocked="Google Analytics" rel="preconnect" data-geo-compliance-href="https://www.google-analytics.com">'],
       ['<link rel=dns-prefetch href="//connect.facebook.net">', '<link data-geo-compliance-blocked="Meta Pixel and Facebook SDK" rel=dns-prefetch data-geo-compliance-href="//connect.facebook.net">'],
       ['<a href="/subscribe" ping="https://ping.chartbeat.net/p">S</a>', '<a data-geo-compliance-blocked="Chartbeat" href="/subscribe" data-geo-compliance-ping="https://ping.chartbeat.net/p">S</a>'],
+      // Attribution Reporting: each URL of the list is requested, as the page loads or on a click.
+      ['<img src="/p.gif" attributionsrc="/ok https://www.facebook.com/tr">', '<img data-geo-compliance-blocked="Meta Pixel and Facebook SDK" src="/p.gif" data-geo-compliance-attributionsrc="/ok https://www.facebook.com/tr">'],
+      // A script that registers with a tracker is switched off whole, as one loaded from it is.
+      ['<script src="/app.js" attributionsrc="https://mc.yandex.ru/a"></script>', '<script type="text/plain" data-geo-compliance-blocked="Yandex Metrica and Yandex Advertising Network" src="/app.js" data-geo-compliance-attributionsrc="https://mc.yandex.ru/a"></script>'],
+      ['<a href="/s" attributionsrc="https://ping.chartbeat.net/p">S</a>', '<a data-geo-compliance-blocked="Chartbeat" href="/s" data-geo-compliance-attributionsrc="https://ping.chartbeat.net/p">S</a>'],
       ['<noscript><img src="https://mc.yandex.ru/watch/1" alt=""></noscript>', '<noscript><img data-geo-compliance-blocked="Yandex Metrica and Yandex Advertising Network" data-geo-compliance-src="https://mc.yandex.ru/watch/1" alt=""></noscript>'],
       // Entities and tabs do not hide a host from the browser, so they do not hide it here.
       ['<img src="https&colon;//www.google&#x2d;analytics.com/collect">', '<img data-geo-compliance-blocked="Google Analytics" data-geo-compliance-src="https&colon;//www.google&#x2d;analytics.com/collect">'],
