@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { inIPv6Network, type IPv6Groups } from "./ip-address.js";
+import { inIPv6Network, ipv4Mask, type IPv6Groups } from "./ip-address.js";
 
 /**
  * The special address ranges (loopback, private, reserved, …) as ipaddr.js 2 names them, in its
@@ -19,7 +19,7 @@ const TABLE = JSON.parse(readFileSync(SPECIAL_RANGES_FILE, "utf8")) as SpecialRa
 
 /** IPv4 ranges compiled to integer masks: nine readers in ten arrive over IPv4, unparsed. */
 const V4_RANGES: ReadonlyArray<{ readonly name: string; readonly net: number; readonly mask: number }> = TABLE.v4.map(([name, octets, bits]) => {
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const mask = ipv4Mask(bits);
   const [a, b, c, d] = octets as [number, number, number, number];
   return { name, net: (((a << 24) | (b << 16) | (c << 8) | d) >>> 0 & mask) >>> 0, mask };
 });

@@ -36,6 +36,11 @@ export function ipv4ToInt(address: string): number | null {
   return value * 256 + part;
 }
 
+/** The mask of an IPv4 network of `bits` leading bits, as an unsigned 32-bit number. */
+export function ipv4Mask(bits: number): number {
+  return bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+}
+
 /** The eight groups of an IPv6 address as node:net accepts it (a zone id is dropped); null for anything else. */
 export function ipv6Groups(address: string): IPv6Groups | null {
   const zone = address.indexOf("%");

@@ -1,4 +1,4 @@
-import { inIPv6Network, ipv4ToInt, ipv6Groups, mappedIPv4, type IPv6Groups } from "./ip-address.js";
+import { inIPv6Network, ipv4Mask, ipv4ToInt, ipv6Groups, mappedIPv4, type IPv6Groups } from "./ip-address.js";
 import { parseRegionCode, type RegionCode } from "./region-code.js";
 import type { Region } from "./types.js";
 
@@ -53,7 +53,7 @@ export class NetworkTable {
       if (typeof code === "string") throw new TypeError(`${where}.region: ${code}`);
       const place = regionOf(code, cidr);
       if (typeof network.net === "number") {
-        const mask = network.bits === 0 ? 0 : (0xffffffff << (32 - network.bits)) >>> 0;
+        const mask = ipv4Mask(network.bits);
         v4.push({ net: (network.net & mask) >>> 0, mask, bits: network.bits, region: place });
       } else {
         v6.push({ net: network.net, bits: network.bits, region: place });
