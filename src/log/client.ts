@@ -21,10 +21,11 @@ export function clientField(address: string | null | undefined, mode: ClientMode
 }
 
 export function networkPrefix(address: string): string | undefined {
-  if (isIPv4(address)) return `${address.slice(0, address.lastIndexOf("."))}.0/24`;
-  const groups = ipv6Groups(address);
-  if (!groups) return undefined;
-  const mapped = mappedIPv4(groups); // ::ffff:a.b.c.d is the IPv4 reader a.b.c.d
-  if (mapped) return `${mapped.slice(0, mapped.lastIndexOf("."))}.0/24`;
-  return `${ipv6Text([groups[0]!, groups[1]!, groups[2]!, 0, 0, 0, 0, 0])}/48`;
+  const ipv4 = isIPv4(address);
+  const groups = ipv4 ? null : ipv6Groups(address);
+  if (!ipv4 && groups === null) return undefined;
+  // ::ffff:a.b.c.d is the IPv4 reader a.b.c.d.
+  const v4 = groups === null ? address : mappedIPv4(groups);
+  if (v4 !== null) return `${v4.slice(0, v4.lastIndexOf("."))}.0/24`;
+  return `${ipv6Text([...groups!.slice(0, 3), 0, 0, 0, 0, 0])}/48`;
 }
