@@ -20,6 +20,11 @@ export function newOutcome(): RewriteOutcome {
   return { rewritten: false, trackersNeutralized: 0, notes: [] };
 }
 
+/** The start of a failed rewrite's `error`: what threw. */
+export function rewriteFailed(error: unknown): string {
+  return `rewrite failed (${(error as Error)?.message ?? String(error)})`;
+}
+
 /**
  * Streams one HTML body through the scanner. Output goes to `out` synchronously, so backpressure
  * is the socket's: `write` returns false when `out` did. If anything throws, the bytes not yet
@@ -141,7 +146,7 @@ export class HtmlBodyRewriter {
     this.rewriter = null;
     this.passthrough = true;
     const sent = this.whole ? "the page was sent as the app wrote it" : "the rest of the page was sent unchanged";
-    this.outcome.error = `rewrite failed (${(error as Error)?.message ?? String(error)}); ${sent}${this.owed.length > 0 ? ", with its notice shown by a script at its end" : ""}`;
+    this.outcome.error = `${rewriteFailed(error)}; ${sent}${this.owed.length > 0 ? ", with its notice shown by a script at its end" : ""}`;
     for (const piece of pieces) this.emit(piece);
   }
 }

@@ -4,7 +4,7 @@ import { neutralizeCss } from "../actions/trackers/css.js";
 import type { TrackerMatcher } from "../actions/trackers/matcher.js";
 import { blocksFromPage } from "../actions/trackers/page-url.js";
 import { rewriteImports, switchedOffScript, withGuardFirst } from "../actions/trackers/script-imports.js";
-import type { RewriteOutcome } from "./body-rewriter.js";
+import { rewriteFailed, type RewriteOutcome } from "./body-rewriter.js";
 import type { SyncStage } from "./content-encoding.js";
 
 /**
@@ -111,8 +111,9 @@ export class SubresourceRewriter implements SyncStage {
   end(): void {
     const pieces = this.pieces;
     const kind = this.plan.kind;
+    const what = kind === "style" ? "stylesheet" : "script";
     if (pieces === null) {
-      this.outcome.notes.push(`${kind === "style" ? "stylesheet" : "script"} longer than ${this.limit} bytes: sent empty, uninspected`);
+      this.outcome.notes.push(`${what} longer than ${this.limit} bytes: sent empty, uninspected`);
       this.outcome.rewritten = true;
       this.out(Buffer.from(switchedOff(kind, "too large to inspect"), "latin1"));
       return;
@@ -123,7 +124,7 @@ export class SubresourceRewriter implements SyncStage {
       rewritten = rewriteSubresource(body.toString("latin1"), this.plan, this.outcome);
     } catch (error) {
       // Unread, it may load a tracker: it fails closed, as one too large to read does.
-      this.outcome.error = `rewrite failed (${(error as Error)?.message ?? String(error)}); the ${kind === "style" ? "stylesheet" : "script"} was sent switched off`;
+      this.outcome.error = `${rewriteFailed(error)}; the ${what} was sent switched off`;
       rewritten = switchedOff(kind, "could not be inspected");
     }
     this.outcome.rewritten = rewritten !== null;
