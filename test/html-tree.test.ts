@@ -35,6 +35,14 @@ describe("HTML scanner: tree construction the tokenizer depends on (scripting on
     expect(out.toString()).to.include(`data-geo-compliance-src="https://${TRACKER_HOST}/p.gif"`);
   });
 
+  it("drops a <noscript>'s rewritten content that would end it early: an SVG <noscript> closed there to leave SVG", () => {
+    const page = `<noscript><svg><NoScript></foreignObject><frameset><frame src="https://${TRACKER_HOST}/f"></frameset><plaintext>`;
+    expectSafe(page);
+    const { out, outcome } = rewrite(page, planOf([trackers("third-party")]));
+    expect(out.toString()).to.match(/<noscript>$/);
+    expect(outcome.notes.join(" ")).to.include("<noscript>'s content was dropped");
+  });
+
   it("leaves SVG and MathML where the tree builder does: breakout tags, </p>, </br>, <font> with color, face or size", () => {
     for (const out of ["<p>", "<b>", "<div>", "<span>", "<font color=red>", "<FONT SIZE=2>", "</p>", "</br>", "<table>"]) {
       expectSafe(`<body><svg>${out}<style><!--</style>${PIXEL}-->`);

@@ -12,6 +12,9 @@ import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type Ta
 import { HtmlTree } from "./html-tree.js";
 import { StyleContentTap } from "./style-content.js";
 
+/** What ends a `<noscript>`'s raw text (scripting on). */
+const NOSCRIPT_END = /<\/noscript[\t\n\f\r />]/i;
+
 export interface PlannedNotice {
   readonly rule: string;
   readonly placement: NoticePlacement;
@@ -444,7 +447,14 @@ export class PageRewriter implements ScanHandler {
     if (!stats.changed) return undefined;
     this.stats.changed = true;
     this.stats.trackersNeutralized += stats.trackersNeutralized;
-    return Buffer.concat(pieces);
+    const rewritten = Buffer.concat(pieces);
+    // End tags the rewrite put in to leave SVG or MathML (`</noscript>` for an SVG element of that
+    // name) would end the raw text early, and what follows would be read as markup: the content goes.
+    if (NOSCRIPT_END.test(rewritten.toString("latin1"))) {
+      this.stats.notes.push("a <noscript>'s content was dropped: its rewrite would have ended the <noscript> early");
+      return Buffer.alloc(0);
+    }
+    return rewritten;
   }
 
   /**
