@@ -64,6 +64,68 @@ function find(buf: Buffer, byte: number, from: number): number {
   return near === buf.length ? -1 : buf.indexOf(byte, near);
 }
 
+/**
+ * The tokenizer's attribute states from the before-attribute-name state at buf[pos], keeping
+ * nothing: what `readAttributes` does when it seeks, for a tag read over. Returns the index of the
+ * '>' that ends the tag, -2 at an attribute named one of `needles` (or one of `values.values` with
+ * a value `values.needed` asks for), or -1 at the end of the chunk.
+ */
+function skimAttributes(buf: Buffer, pos: number, needles: readonly string[], values: ValueNeedles | null): number {
+  const len = buf.length;
+  for (;;) {
+    // Before the attribute name: whitespace and '/' (a '/' not before '>' is read again here) are passed over.
+    if (pos === len) return -1;
+    let c = buf[pos]!;
+    while ((CLASSES[c]! & WS) !== 0 || c === SLASH) {
+      if (++pos === len) return -1;
+      c = buf[pos]!;
+    }
+    if (c === GT) return pos;
+    // The attribute name: its first byte is part of it, even '=' or a quote.
+    const nameStart = pos;
+    do {
+      if (++pos === len) return -1;
+      c = buf[pos]!;
+    } while ((CLASSES[c]! & ATTR_NAME_END) === 0);
+    if (needles.length > 0 && isNeedleAt(buf, nameStart, pos - nameStart, needles)) return -2;
+    // An attribute whose value decides: its value (if it has one) is looked at where it ends.
+    const valued = values !== null && isNeedleAt(buf, nameStart, pos - nameStart, values.values);
+    if (c !== EQ) {
+      // After the attribute name.
+      while ((CLASSES[c]! & WS) !== 0) {
+        if (++pos === len) return -1;
+        c = buf[pos]!;
+      }
+      if (c === GT) return pos;
+      // '/' and anything else but '=' go on before an attribute name (which reads '/>' as the end).
+      if (c !== EQ) continue;
+    }
+    // Before the value.
+    if (++pos === len) return -1;
+    c = buf[pos]!;
+    while ((CLASSES[c]! & WS) !== 0) {
+      if (++pos === len) return -1;
+      c = buf[pos]!;
+    }
+    if (c === GT) return pos;
+    if (c === DQ || c === SQ) {
+      const q = find(buf, c, pos + 1);
+      if (q === -1) return -1;
+      if (valued && values.needed(buf, pos + 1, q)) return -2;
+      pos = q + 1;
+      continue;
+    }
+    const valueStart = pos;
+    while ((CLASSES[c]! & UNQUOTED_END) === 0) {
+      if (++pos === len) return -1;
+      c = buf[pos]!;
+    }
+    if (valued && values.needed(buf, valueStart, pos)) return -2;
+    if (c === GT) return pos;
+    pos++;
+  }
+}
+
 function isList(wants: readonly string[] | ValueNeedles): wants is readonly string[] {
   return Array.isArray(wants);
 }
@@ -308,6 +370,19 @@ export interface ScannerLimits {
 
 export const DEFAULT_LIMITS: ScannerLimits = { maxTagBytes: 64 * 1024, maxScriptBytes: 512 * 1024 };
 
+/** How `skim` takes a tag of a known name. */
+const enum Skim {
+  Unknown,
+  /** Not reported and the tree needs nothing of it: read over. */
+  Pass,
+  /** Read over unless it has an attribute of `skimNeedles`. */
+  Seek,
+  /** Left to the state machine. */
+  General,
+}
+
+const NO_NEEDLES: readonly string[] = [];
+
 const SCRIPT = "script";
 const GT_BYTES = Buffer.from(">");
 const COMMENT_CLOSE = Buffer.from("-->");
@@ -358,6 +433,10 @@ export class HtmlScanner {
   private needleFound = false;
   /** `wants`' answers once the handler says they are settled, by `ELEMENT_NAMES` index (end tags after start tags). */
   private readonly settledWants: (boolean | readonly string[] | ValueNeedles | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
+  /** How `skim` reads each tag once `wants` is settled, by the same index: `Skim`, 0 until asked. */
+  private readonly skims = new Uint8Array(2 * ELEMENT_NAMES.count);
+  /** For a `Skim.Seek` tag: the attributes that get it assembled. */
+  private readonly skimNeedles: (readonly string[] | ValueNeedles | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
   /** Where `readAttributes` stopped at the end of a chunk. */
   private attrState: S = S.BeforeAttrName;
   private selfClosing = false;
@@ -1029,6 +1108,91 @@ export class HtmlScanner {
   }
 
   // ---------------------------------------------------------------------------
+  // The fast lane
+
+  /**
+   * Whether the text and tags from here can be read over by `skim`: nothing is watched in text,
+   * `wants` is settled, and the tree is in plain HTML, where a tag whose name does not matter to it
+   * leaves it as it was.
+   */
+  private skimmable(): boolean {
+    const tree = this.tree;
+    return this.handler.settled === true && !this.holding && !tree.open && !tree.unsure && !tree.frameset && !this.handler.watchText;
+  }
+
+  private skimKind(index: number, known: number, end: boolean): Skim {
+    const name = ELEMENT_NAMES.name(known);
+    let wants = this.settledWants[index];
+    if (wants === undefined) wants = this.settledWants[index] = this.handler.wants(name, end);
+    let kind = Skim.General;
+    // What `completeTag` does for a tag not reported: nothing, outside foreign content, but for these names.
+    const matters = end ? name === "template" : this.tree.matters(name) || name === "image";
+    if (!matters && wants === false) kind = Skim.Pass;
+    else if (!matters && !end && typeof wants === "object") {
+      kind = Skim.Seek;
+      this.skimNeedles[index] = wants;
+    }
+    this.skims[index] = kind;
+    return kind;
+  }
+
+  /**
+   * From `pos` in text: reads over text and the tags that `completeTag` would let through
+   * unchanged without touching the tree (see `skimmable`), with no state kept. Returns where the
+   * state machine goes on: the '<' of a tag it has to read (wanted, unknown, or cut by the end of
+   * the chunk, read again from its start), or the end of the chunk in text.
+   */
+  private skim(pos: number): number {
+    const buf = this.buf;
+    const len = buf.length;
+    const count = ELEMENT_NAMES.count;
+    for (;;) {
+      const lt = find(buf, LT, pos);
+      if (lt === -1) return len;
+      let p = lt + 1;
+      if (p >= len) return lt;
+      let c = buf[p]!;
+      let end = false;
+      if (c === SLASH) {
+        end = true;
+        if (++p === len) return lt;
+        c = buf[p]!;
+      }
+      if (!isAlpha(c)) return lt;
+      const start = p;
+      let h = 0;
+      while ((CLASSES[c]! & NAME_END) === 0) {
+        h = KnownNames.step(h, c);
+        if (++p === len) return lt;
+        c = buf[p]!;
+      }
+      const known = ELEMENT_NAMES.find(buf, start, p, h);
+      if (known < 0) return lt;
+      const index = end ? known + count : known;
+      let kind: Skim = this.skims[index]!;
+      if (kind === Skim.Unknown) kind = this.skimKind(index, known, end);
+      if (kind === Skim.General) return lt;
+      if (c === GT) {
+        pos = p + 1;
+        continue;
+      }
+      let needles = NO_NEEDLES;
+      let values: ValueNeedles | null = null;
+      if (kind === Skim.Seek) {
+        const wants = this.skimNeedles[index]!;
+        if (isList(wants)) needles = wants;
+        else {
+          needles = wants.names;
+          values = wants;
+        }
+      }
+      const gt = skimAttributes(buf, c === SLASH ? p : p + 1, needles, values);
+      if (gt < 0) return lt;
+      pos = gt + 1;
+    }
+  }
+
+  // ---------------------------------------------------------------------------
   // The state machine
 
   private run(): void {
@@ -1039,6 +1203,10 @@ export class HtmlScanner {
     while (pos < len) {
       switch (state) {
         case S.Data: {
+          if (this.skimmable()) {
+            pos = this.skim(pos);
+            if (pos === len) break;
+          }
           const lt = find(buf, LT, pos);
           const stop = lt === -1 ? len : lt;
           if (this.handler.watchText && !this.suppressed && stop > pos) {
