@@ -7,7 +7,7 @@ import { HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit, type Valu
 // lighter reader than its state machine. Both must find the same tags at the same bytes: the same
 // handler, settled and not, sees the same tags and gets the same output, whole and in chunks, on
 // generated markup that is hard on the attribute states (quotes in names and unquoted values, '='
-// where no value may start, '/' before anything, '>' in quoted values).
+// where no value may start, '/' before anything, '>' in quoted values) and on the comment states.
 
 const names = fc.constantFrom("p", "P", "a", "A", "img", "div", "span", "b", "br", "x-y", "template", "svg", "math", "script", "style", "title", "textarea", "image", "noscript", "font", "plaintext");
 const attrName = fc.constantFrom("ping", "PING", "style", "src", "class", "data-x", "p", '"', "'", "=", "==", "a'b", 'x"', "<", "pin", "pings");
@@ -19,7 +19,7 @@ const attribute = fc
 const tag = fc
   .tuple(fc.boolean(), names, fc.array(attribute, { maxLength: 4 }), fc.constantFrom(">", "/>", " >", "/ >", "", "'>", '">'))
   .map(([end, name, attrs, close]) => `<${end ? "/" : ""}${name}${attrs.join("")}${close}`);
-const text = fc.constantFrom("t", " ", "<", "< p", "</", "<!-- c -->", "<!--", "-->", "<!x>", "<?x>", "</>", "&lt;", "'", '"', ">", "=");
+const text = fc.constantFrom("t", " ", "<", "< p", "</", "<!-- c -->", "<!--", "<!-", "-->", "<!-->", "<!--->", "<!---->", "--!>", "--!", "-", "--", "--t", "--!t", "---t", "!", "<!x>", "<?x>", "</>", "&lt;", "'", '"', ">", "=");
 const markup = fc.array(fc.oneof({ weight: 3, arbitrary: tag }, { weight: 2, arbitrary: text }), { maxLength: 40 }).map((parts) => Buffer.from(`<body>${parts.join("")}`));
 const cuts = fc.array(fc.nat(), { maxLength: 6 });
 
@@ -76,6 +76,16 @@ describe("HTML scanner: the fast lane for settled answers", () => {
       }),
       { numRuns: 10000 },
     );
+  });
+
+  it("ends comments where the tokenizer does: -->, --!>, <!--> and <!--->, not at --!x or -- x", () => {
+    for (const comment of ["<!---->", "<!-->", "<!--->", "<!-- --!>", "<!-- --!-->", "<!-- ---->", "<!-- --!x -->", "<!-- -- x -->", "<!----!>"]) {
+      const page = Buffer.from(`<body>${comment}<div>`);
+      expect(scan(page, [], true).seen, comment).to.deep.equal(['div [] "<div>"']);
+    }
+    for (const open of ["<!-- --!x <div>", "<!-- -- x <div> ->", "<!-- - <div>"]) {
+      expect(scan(Buffer.from(`<body>${open}`), [], true).seen, open).to.deep.equal([]);
+    }
   });
 
   it("reads over tags whose quoted values hide '>', and stops at a wanted attribute (or value) whatever its case", () => {

@@ -126,6 +126,41 @@ function skimAttributes(buf: Buffer, pos: number, needles: readonly string[], va
   }
 }
 
+/**
+ * The tokenizer's comment states from the comment start state at buf[pos] (after `<!--`): returns
+ * the index of the '>' that ends the comment (`-->`, `--!>`, or the abrupt `<!-->` and `<!--->`),
+ * or -1 when it does not end in this chunk.
+ */
+function commentEnd(buf: Buffer, pos: number): number {
+  const len = buf.length;
+  if (pos >= len) return -1;
+  if (buf[pos] === GT) return pos;
+  if (buf[pos] === DASH) {
+    if (pos + 1 >= len) return -1;
+    if (buf[pos + 1] === GT) return pos + 1;
+    // '-' then anything else is comment text, read from the '-' on: a second '-' makes '--'.
+  }
+  for (;;) {
+    const d = buf.indexOf(DASH, pos);
+    if (d === -1 || d + 1 >= len) return -1;
+    if (buf[d + 1] !== DASH) {
+      pos = d + 1;
+      continue;
+    }
+    // The comment end state: more dashes stay in it.
+    let k = d + 2;
+    while (k < len && buf[k] === DASH) k++;
+    if (k >= len) return -1;
+    const c = buf[k];
+    if (c === GT) return k;
+    if (c === BANG) {
+      if (k + 1 >= len) return -1;
+      if (buf[k + 1] === GT) return k + 1;
+    }
+    pos = c === BANG ? k + 1 : k;
+  }
+}
+
 function isList(wants: readonly string[] | ValueNeedles): wants is readonly string[] {
   return Array.isArray(wants);
 }
@@ -1152,6 +1187,12 @@ export class HtmlScanner {
       let p = lt + 1;
       if (p >= len) return lt;
       let c = buf[p]!;
+      if (c === BANG && p + 2 < len && buf[p + 1] === DASH && buf[p + 2] === DASH) {
+        const gt = commentEnd(buf, p + 3);
+        if (gt < 0) return lt;
+        pos = gt + 1;
+        continue;
+      }
       let end = false;
       if (c === SLASH) {
         end = true;
