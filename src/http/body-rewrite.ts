@@ -19,7 +19,7 @@ import { EncodedBodyStream, parseContentEncoding, type BodySink, type BodyStream
 import { allowInjectedScripts, scriptHash } from "./csp-hashes.js";
 import { framesetNoticeScript } from "./frameset-notice.js";
 import type { ScannerLimits } from "./html-scanner.js";
-import { ResponseTap, type BodyPlan } from "./intercept.js";
+import { joined, ResponseTap, type BodyPlan } from "./intercept.js";
 import type { PagePlan, PlannedNotice } from "./page-rewriter.js";
 import { requestPath } from "./request-path.js";
 import { RewriteCache } from "./rewrite-cache.js";
@@ -261,7 +261,7 @@ export class BodyRewriting {
             outcome.error += "; the page was sent with a policy that loads from the site's own hosts only";
           }
         }
-        store?.(rewritten);
+        store?.(joined(rewritten));
         return rewritten;
       };
     }

@@ -1,6 +1,7 @@
 import { byteOrderMark, type CharsetMode } from "./charset.js";
 import { DEFAULT_LIMITS, HtmlScanner, type ScannerLimits } from "./html-scanner.js";
 import { HtmlTree } from "./html-tree.js";
+import type { BodyPieces } from "./intercept.js";
 import { PageRewriter, type PagePlan, type PlannedNotice, type RewriteStats } from "./page-rewriter.js";
 
 /** What happened to one body: the decision log reads it. */
@@ -163,9 +164,10 @@ function noticeScripts(notices: readonly PlannedNotice[]): Buffer {
 
 /**
  * Rewrites a body the app gave in one piece (`res.send`, `res.end(body)`). On failure the page
- * goes out as the app wrote it, never half rewritten, with its notices' scripts at the end.
+ * goes out as the app wrote it, never half rewritten, with its notices' scripts at the end. The
+ * rewritten body is returned as its pieces: slices of `body` are kept, not copied.
  */
-export function rewriteWhole(plan: PagePlan, declared: CharsetMode | null, outcome: RewriteOutcome, body: Buffer, limits?: ScannerLimits): Buffer {
+export function rewriteWhole(plan: PagePlan, declared: CharsetMode | null, outcome: RewriteOutcome, body: Buffer, limits?: ScannerLimits): Buffer | BodyPieces {
   const pieces: Buffer[] = [];
   let length = 0;
   const rewriter = new HtmlBodyRewriter(plan, declared, outcome, (chunk) => {
@@ -180,5 +182,5 @@ export function rewriteWhole(plan: PagePlan, declared: CharsetMode | null, outco
     outcome.rewritten = owed.length > 0;
     return owed.length > 0 ? Buffer.concat([body, noticeScripts(owed)]) : body;
   }
-  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
+  return pieces.length === 1 ? pieces[0]! : { pieces, length };
 }

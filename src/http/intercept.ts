@@ -1,13 +1,27 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { BodySink, BodyStream } from "./content-encoding.js";
 
+/**
+ * A body as the pieces it was made of (slices of the app's body and the bytes put in between), and
+ * its length: written as they are, with the socket corked, rather than first copied into one buffer.
+ */
+export interface BodyPieces {
+  readonly pieces: readonly Buffer[];
+  readonly length: number;
+}
+
+/** The pieces as one buffer. */
+export function joined(body: Buffer | BodyPieces): Buffer {
+  return Buffer.isBuffer(body) ? body : body.pieces.length === 1 ? body.pieces[0]! : Buffer.concat(body.pieces as Buffer[], body.length);
+}
+
 /** How one response body is handled, chosen when its headers are final. */
 export interface BodyPlan {
   /**
    * For a body the app gave in one call (`res.send`, `res.end(body)`): the bytes to send instead.
    * Absent when the plan can only stream (an encoded body).
    */
-  whole?(body: Buffer): Buffer;
+  whole?(body: Buffer): Buffer | BodyPieces;
   /** Starts streaming the body the app writes in parts. */
   stream(sink: BodySink): BodyStream;
 }
@@ -325,7 +339,11 @@ export class ResponseTap implements BytesOut {
         if (!tap.stream && plan.whole && !this.headersSent) {
           const body = plan.whole(hasChunk ? toBuffer(chunk, encoding) : Buffer.alloc(0));
           if (this.statusCode !== 304) this.setHeader("Content-Length", body.length);
-          return tap.rawEnd([body, callback]);
+          if (Buffer.isBuffer(body)) return tap.rawEnd([body, callback]);
+          // end() uncorks: the pieces leave in one write, after the headers.
+          this.cork();
+          for (const piece of body.pieces) tap.rawWrite([piece]);
+          return tap.rawEnd([callback]);
         }
         const s = tap.stream ?? tap.startStream();
         if (typeof callback === "function") tap.originalOn!.call(this, "finish", callback as Listener);

@@ -2,6 +2,7 @@ import { NoticeRenderer } from "../../src/actions/notice.js";
 import { loadShippedTrackerList, type TrackerList } from "../../src/actions/trackers/list.js";
 import { BodyRewriting, type ReaderFacts, type ResponsePlan } from "../../src/http/body-rewrite.js";
 import { HtmlBodyRewriter, newOutcome, rewriteWhole, type RewriteOutcome } from "../../src/http/body-rewriter.js";
+import { joined } from "../../src/http/intercept.js";
 import type { CharsetMode } from "../../src/http/charset.js";
 import type { Action } from "../../src/rules/actions.js";
 import { decisionWith, shippedRuleset } from "./decisions.js";
@@ -18,7 +19,7 @@ export function planOf(actions: Action[], facts: Partial<ReaderFacts> = {}, trac
 /** Rewrites a page given whole. */
 export function rewrite(page: string | Buffer, plan: ResponsePlan, declared: CharsetMode | null = "utf8"): { out: Buffer; outcome: RewriteOutcome } {
   const outcome = newOutcome();
-  const out = rewriteWhole(plan, declared, outcome, typeof page === "string" ? Buffer.from(page) : page);
+  const out = joined(rewriteWhole(plan, declared, outcome, typeof page === "string" ? Buffer.from(page) : page));
   return { out, outcome };
 }
 
