@@ -70,8 +70,9 @@ function find(buf: Buffer, byte: number, from: number): number {
  * '>' that ends the tag, -2 at an attribute named one of `needles` (or one of `values.values` with
  * a value `values.needed` asks for), or -1 at the end of the chunk.
  */
-function skimAttributes(buf: Buffer, pos: number, needles: readonly string[], values: ValueNeedles | null): number {
+function skimAttributes(buf: Buffer, pos: number, seek: SkimNeedles): number {
   const len = buf.length;
+  const { names, values } = seek;
   for (;;) {
     // Before the attribute name: whitespace and '/' (a '/' not before '>' is read again here) are passed over.
     if (pos === len) return -1;
@@ -87,9 +88,11 @@ function skimAttributes(buf: Buffer, pos: number, needles: readonly string[], va
       if (++pos === len) return -1;
       c = buf[pos]!;
     } while ((CLASSES[c]! & ATTR_NAME_END) === 0);
-    if (needles.length > 0 && isNeedleAt(buf, nameStart, pos - nameStart, needles)) return -2;
+    const length = pos - nameStart;
+    const sign = shapeBit(length, buf[nameStart]!);
+    if ((seek.namesShape & sign) === sign && isNeedleAt(buf, nameStart, length, names)) return -2;
     // An attribute whose value decides: its value (if it has one) is looked at where it ends.
-    const valued = values !== null && isNeedleAt(buf, nameStart, pos - nameStart, values.values);
+    const valued = values !== null && (seek.valuesShape & sign) === sign && isNeedleAt(buf, nameStart, length, values.values);
     if (c !== EQ) {
       // After the attribute name.
       while ((CLASSES[c]! & WS) !== 0) {
@@ -416,7 +419,35 @@ const enum Skim {
   General,
 }
 
-const NO_NEEDLES: readonly string[] = [];
+/**
+ * The attributes that get a `Skim.Seek` tag assembled, with the lengths and first letters of their
+ * names as bits (`shapeBit`): most attribute names are passed over on those alone.
+ */
+interface SkimNeedles {
+  readonly names: readonly string[];
+  readonly namesShape: number;
+  readonly values: ValueNeedles | null;
+  readonly valuesShape: number;
+}
+
+/** A bit for a name's length (up to 15: longer ones share a bit) and one for its first byte, ASCII case folded (16 classes). */
+function shapeBit(length: number, first: number): number {
+  return (1 << Math.min(length, 15)) | (1 << (16 + ((first | 0x20) & 15)));
+}
+
+function shapeOf(names: readonly string[]): number {
+  let shape = 0;
+  for (const n of names) shape |= shapeBit(n.length, n.charCodeAt(0));
+  return shape;
+}
+
+function skimNeedles(wants: readonly string[] | ValueNeedles | null): SkimNeedles {
+  const names = wants === null ? [] : isList(wants) ? wants : wants.names;
+  const values = wants === null || isList(wants) ? null : wants;
+  return { names, namesShape: shapeOf(names), values, valuesShape: values === null ? 0 : shapeOf(values.values) };
+}
+
+const NO_NEEDLES = skimNeedles(null);
 
 const SCRIPT = "script";
 const GT_BYTES = Buffer.from(">");
@@ -471,7 +502,7 @@ export class HtmlScanner {
   /** How `skim` reads each tag once `wants` is settled, by the same index: `Skim`, 0 until asked. */
   private readonly skims = new Uint8Array(2 * ELEMENT_NAMES.count);
   /** For a `Skim.Seek` tag: the attributes that get it assembled. */
-  private readonly skimNeedles: (readonly string[] | ValueNeedles | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
+  private readonly skimNeedles: (SkimNeedles | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
   /** Where `readAttributes` stopped at the end of a chunk. */
   private attrState: S = S.BeforeAttrName;
   private selfClosing = false;
@@ -1165,7 +1196,7 @@ export class HtmlScanner {
     if (!matters && wants === false) kind = Skim.Pass;
     else if (!matters && !end && typeof wants === "object") {
       kind = Skim.Seek;
-      this.skimNeedles[index] = wants;
+      this.skimNeedles[index] = skimNeedles(wants);
     }
     this.skims[index] = kind;
     return kind;
@@ -1217,17 +1248,7 @@ export class HtmlScanner {
         pos = p + 1;
         continue;
       }
-      let needles = NO_NEEDLES;
-      let values: ValueNeedles | null = null;
-      if (kind === Skim.Seek) {
-        const wants = this.skimNeedles[index]!;
-        if (isList(wants)) needles = wants;
-        else {
-          needles = wants.names;
-          values = wants;
-        }
-      }
-      const gt = skimAttributes(buf, c === SLASH ? p : p + 1, needles, values);
+      const gt = skimAttributes(buf, c === SLASH ? p : p + 1, kind === Skim.Seek ? this.skimNeedles[index]! : NO_NEEDLES);
       if (gt < 0) return lt;
       pos = gt + 1;
     }
