@@ -9,6 +9,7 @@ import { consent, notice, trackers } from "./support/decisions.js";
 import { newsPage } from "./support/news-page.js";
 import { isInputWithClosings } from "./support/closings.js";
 import { count, noticeBytes, planOf, rewrite, rewriteInChunks } from "./support/rewrite.js";
+import { read, TRACKER_HOST } from "./support/tree-reading.js";
 
 const NOTICE = 'data-geo-compliance-notice="ru-undesirable-organization"';
 const plan = planOf([notice()]);
@@ -367,6 +368,39 @@ describe("HTML scanner: trackers", () => {
     const sent = rewriteInChunks(page, cuts, thirdParty);
     expect(sent.out.toString().replace(thirdParty.head!.toString(), "") === big, "unchanged").to.equal(true);
     expect(sent.outcome.notes.join()).to.contain("an inline script longer than the inspection limit went out uninspected");
+  });
+
+  it("switches off a start tag too long to inspect under a list rule, by attributes put before its own, and sends it as it is under a third-party rule", () => {
+    // Any URL: what the tag holds is not read.
+    const tracker = `https://${TRACKER_HOST}/collect`;
+    const filler = "x".repeat(70_000);
+    const cases: Array<[string, string]> = [
+      [`<img data-a="${filler}" src="${tracker}" srcset="${tracker} 2x">`, ' data-geo-compliance-blocked="uninspected" src="" srcset="" attributionsrc="" style=""'],
+      [`<script data-a="${filler}" src="${tracker}"></script>`, ' data-geo-compliance-blocked="uninspected" type="text/plain" src="" href="" xlink:href="" attributionsrc="" style=""'],
+      [`<link data-a="${filler}" rel=preconnect href="${tracker}">`, ' data-geo-compliance-blocked="uninspected" rel="" href="" imagesrcset="" style=""'],
+      [`<iframe data-a="${filler}" srcdoc="<img src=${tracker}>"></iframe>`, ' data-geo-compliance-blocked="uninspected" srcdoc="" src="" style=""'],
+      [`<div data-a="${filler}" style="background:url(${tracker})">t</div>`, ' data-geo-compliance-blocked="uninspected" style=""'],
+      [`<IMG\ndata-a="${filler}" src=${tracker}>`, ' data-geo-compliance-blocked="uninspected" src="" srcset="" attributionsrc="" style=""'],
+    ];
+    for (const [tag, first] of cases) {
+      const big = `<body><p>a</p>${tag}<p>b</p></body>`;
+      const page = Buffer.from(big);
+      const name = /^<(\w+)/.exec(tag)![1]!;
+      const at = big.indexOf(tag) + 1 + name.length;
+      // Within one chunk a tag is read however long it is; the limit is on what is held across chunks.
+      for (const cuts of [[at - 2, at + 30_000, at + 66_000], Array.from({ length: 40 }, (_, i) => 20 + i * 2_000)]) {
+        const listed = rewriteInChunks(page, cuts, list);
+        const text = listed.out.toString().replace(list.head!.toString(), "");
+        expect(text, `${name} cut at ${cuts.join()}`).to.equal(big.slice(0, at) + first + big.slice(at));
+        // As the standard's tree builder reads it: the first attribute of each name counts.
+        expect(read(listed.out, list.head).active, name).to.deep.equal([]);
+        expect(listed.outcome.notes.join()).to.contain(`a <${name.toLowerCase()}> tag longer than the inspection limit was switched off`);
+      }
+      const thirdParty = planOf([trackers("third-party")]);
+      const sent = rewriteInChunks(page, [at + 66_000], thirdParty);
+      expect(sent.out.toString().replace(thirdParty.head!.toString(), "") === big, "unchanged").to.equal(true);
+      expect(sent.outcome.notes.join()).to.contain("tag longer than the inspection limit went out uninspected");
+    }
   });
 
 });

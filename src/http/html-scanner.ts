@@ -397,6 +397,11 @@ export interface ScanHandler {
   abandoned?(what: string): void;
   /** An inline script too long to inspect: its start tag, replaced if the handler says so (switched off). */
   oversizedScript?(tag: ScannedTag): Buffer | undefined;
+  /**
+   * A start tag it wanted, too long to inspect: bytes to put right after the tag's name (attributes
+   * that come before the tag's own, and so win over them), if the handler says so.
+   */
+  oversizedTag?(name: string): Buffer | undefined;
 }
 
 export interface ScannerLimits {
@@ -485,6 +490,8 @@ export class HtmlScanner {
   private tagName = "";
   private namePrefix = "";
   private nameStartInBuf = 0;
+  /** How many bytes the name of the tag being read has in the page. */
+  private nameBytes = 0;
   private nameUpper = false;
   /** `KnownNames.step` over the bytes of the name read so far. */
   private nameHash = 0;
@@ -742,8 +749,15 @@ export class HtmlScanner {
     } else if (this.wanted && this.heldBytes > this.limits.maxTagBytes) {
       this.wanted = false;
       this.attr = null;
+      const first = this.tagEnd ? undefined : this.handler.oversizedTag?.(this.tagName);
+      if (first !== undefined) {
+        // Every held byte is in the pieces here (see `write`); the name ends `nameBytes` after the '<'.
+        const held = Buffer.concat(this.holdPieces);
+        const at = 1 + this.nameBytes;
+        this.holdPieces = [held.subarray(0, at), first, held.subarray(at)];
+      }
       this.releaseHold();
-      this.handler.abandoned?.(`a <${this.tagName}> tag longer than the inspection limit`);
+      if (first === undefined) this.handler.abandoned?.(`a <${this.tagName}> tag longer than the inspection limit`);
     }
   }
 
@@ -773,6 +787,7 @@ export class HtmlScanner {
       name = this.namePrefix + this.nameSlice(pos);
       if (this.nameUpper) name = name.toLowerCase();
     }
+    this.nameBytes = name.length;
     this.namePrefix = "";
     // Outside foreign content the tree builder makes <image> an <img> (taken as one where the tree is unsure: that is safe).
     this.imageAsImg = name === "image" && !this.tagEnd && (!this.tree.foreign || this.tree.unsure);

@@ -5,7 +5,7 @@ import { inlineImports } from "../actions/trackers/inline-imports.js";
 import type { TrackerMatcher } from "../actions/trackers/matcher.js";
 import { onlyPageUrls, plainPageBytes } from "../actions/trackers/page-url.js";
 import type { TrackerList } from "../actions/trackers/list.js";
-import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, scriptKind, TRACKER_ELEMENTS, urlAttributes, type TagContext } from "../actions/trackers/neutralize.js";
+import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, scriptKind, TRACKER_ELEMENTS, uninspectedAttributes, urlAttributes, type TagContext } from "../actions/trackers/neutralize.js";
 import type { NoticePlacement } from "../rules/actions.js";
 import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
 import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit, type ValueNeedles } from "./html-scanner.js";
@@ -511,6 +511,18 @@ export class PageRewriter implements ScanHandler {
     this.stats.changed = true;
     this.stats.notes.push("an inline script longer than the inspection limit was switched off");
     return Buffer.from(neutralizeInlineScript(tag, "uninspected"), "latin1");
+  }
+
+  /**
+   * A start tag too long to inspect, under a `list` rule: switched off, since it may load a
+   * tracker's URL and nothing else would stop it. Under a `third-party` rule the policy holds.
+   */
+  oversizedTag(name: string): Buffer | undefined {
+    const trackers = this.plan.trackers;
+    if (!trackers || trackers.thirdPartyMode) return undefined;
+    this.stats.changed = true;
+    this.stats.notes.push(`a <${name}> tag longer than the inspection limit was switched off`);
+    return Buffer.from(uninspectedAttributes(name), "latin1");
   }
 
   private matches(selector: SimpleSelector, tag: ScannedTag): boolean {

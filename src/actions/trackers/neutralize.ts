@@ -351,6 +351,21 @@ export function importMapTracker(json: string, matcher: TrackerMatcher): string 
 }
 
 /** An inline script start tag made inert. */
+/**
+ * For a start tag too long to inspect: attributes that, put before its own, switch off what it
+ * would load or run as the page is read (of two attributes of one name the first counts). What a
+ * script it runs later asks for, the guard judges.
+ */
+export function uninspectedAttributes(name: string): string {
+  let out = ` ${BLOCKED_ATTR}="uninspected"`;
+  if (name === "script") out += ' type="text/plain"';
+  else if (name === "link") out += ' rel=""';
+  else if (name === "meta") out += ' http-equiv=""';
+  else if (name === "iframe") out += ' srcdoc=""';
+  for (const attr of new Set([...urlAttributes(name), ...(ANIMATIONS.get(name) ?? []), "style"])) out += ` ${attr}=""`;
+  return out;
+}
+
 export function neutralizeInlineScript(tag: ScannedTag, label: string): string {
   return applySplices(tag.raw, scriptSplices(tag, label));
 }

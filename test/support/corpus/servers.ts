@@ -71,6 +71,8 @@ export interface Rendered {
   readonly type: string;
   readonly headers: Record<string, string>;
   readonly body: string | Buffer;
+  /** Written in parts of this many bytes (see `Vector.chunkBytes`). */
+  readonly chunkBytes?: number;
 }
 
 /** The page or a first-party file of a vector, for one run. */
@@ -81,7 +83,7 @@ export function render(vector: Vector, c: RunContext, file: string): Rendered | 
       vector.document?.(c) ??
       `<!doctype html><html><head><meta charset="utf-8"><title>${vector.id}</title>${vector.head?.(c) ?? ""}</head>` +
         `<body><h1>An article</h1><p>The text of the article.</p><img src="${c.fp("first.gif")}" alt="">${vector.body?.(c) ?? ""}</body></html>`;
-    return { status: 200, type: "text/html; charset=utf-8", headers: { ...base, ...(vector.headers?.(c) ?? {}) }, body: html };
+    return { status: 200, type: "text/html; charset=utf-8", headers: { ...base, ...(vector.headers?.(c) ?? {}) }, body: html, chunkBytes: vector.chunkBytes };
   }
   if (file === "first.gif") return { status: 200, type: "image/gif", headers: base, body: GIF };
   const f = vector.files?.(c)[file];
@@ -102,7 +104,11 @@ export function siteRoutes(app: Express, lookup: RunLookup, seen: string[]): voi
     const run = lookup(params[0] ?? "", String(req.headers["x-corpus-mode"]) as Mode);
     const out = run ? render(run.vector, run.context, params[1] ?? "") : null;
     if (!out) return void res.status(404).type("text").send("not found");
-    res.status(out.status).set(out.headers).type(out.type).send(out.body);
+    res.status(out.status).set(out.headers).type(out.type);
+    if (out.chunkBytes === undefined) return void res.send(out.body);
+    const body = Buffer.from(out.body);
+    for (let at = 0; at < body.length; at += out.chunkBytes) res.write(body.subarray(at, at + out.chunkBytes));
+    res.end();
   });
   app.use((_req, res) => void res.status(404).type("text").send("not found"));
 }

@@ -54,6 +54,8 @@ export interface Vector {
   readonly alone?: boolean;
   /** The third party is reached over UDP (STUN). */
   readonly udp?: boolean;
+  /** The page is written in parts of this many bytes, as a streamed page is, rather than sent whole. */
+  readonly chunkBytes?: number;
 }
 
 const js = (body: string): CorpusFile => ({ type: "text/javascript", body });
@@ -83,6 +85,10 @@ export const VECTORS: readonly Vector[] = [
   marked("script-upper", "markup", (c) => `<SCRIPT SRC="${c.url("t", "/a.js")}"></SCRIPT>`),
   marked("script-module", "markup", (c) => `<script type="module" src="${c.url("t", "/m.js")}"></script>`),
   marked("img", "markup", (c) => `<img src="${c.url("t", "/p.gif")}" alt="">`),
+  // A tag held across the parts of a streamed page past the inspection limit (64 KB) is not read.
+  { ...marked("img-oversized", "markup", (c) => `<img data-props="${"x".repeat(70_000)}" src="${c.url("t", "/p.gif")}" alt="">`), chunkBytes: 16 * 1024 },
+  { ...marked("link-oversized", "markup", (c) => `<link data-props="${"x".repeat(70_000)}" rel="preconnect" href="${c.url("t", "")}">`), chunkBytes: 16 * 1024 },
+  { ...marked("script-oversized", "markup", (c) => `<script data-props="${"x".repeat(70_000)}" src="${c.url("t", "/a.js")}"></script>`), chunkBytes: 16 * 1024 },
   marked("img-slash", "markup", (c) => `<img/src=${c.url("t", "/p.gif")} alt="">`),
   marked("img-srcset", "markup", (c) => `<img srcset="${c.url("t", "/p.gif")} 1x" alt="">`),
   marked("picture-source", "markup", (c) => `<picture><source srcset="${c.url("t", "/p.gif")}"><img alt=""></picture>`),
