@@ -227,6 +227,18 @@ class KnownNames {
     return (Math.imul(h, 31) + (c | 0x20)) | 0;
   }
 
+  /** `step` over buf[start, end). */
+  static hash(buf: Buffer, start: number, end: number): number {
+    let h = 0;
+    for (let i = start; i < end; i++) h = KnownNames.step(h, buf[i]!);
+    return h;
+  }
+
+  /** The (lower-case) names of up to four bytes, each with its index. */
+  short(): Array<[string, number]> {
+    return this.names.flatMap((name, index): Array<[string, number]> => (name.length <= 4 ? [[name, index]] : []));
+  }
+
   /** The index of the name at buf[start, end) (`h` its hash, made by `step`), or -1 when it is not one of these. */
   find(buf: Buffer, start: number, end: number, h: number): number {
     const length = end - start;
@@ -250,6 +262,43 @@ const ELEMENT_NAMES = new KnownNames(
   "a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe image img input ins kbd label legend li link main map mark math menu meta meter nav noembed noframes noscript object ol optgroup option output p param picture plaintext pre progress q rp rt ruby s samp script search section select slot small source span strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track u ul var video wbr xmp font center nobr big strike tt listing " +
     "path g circle rect line polyline polygon use defs symbol desc foreignobject lineargradient radialgradient stop clippath mask pattern filter text tspan set animate mi mo mn ms mtext mglyph malignmark annotation-xml",
 );
+
+/**
+ * The element names of up to four bytes, found by their bytes packed in one integer (the first byte
+ * highest; a name begins with a letter, so names of different lengths never share one): no hashing,
+ * and one comparison to be sure.
+ */
+class ShortNames {
+  private static readonly SIZE = 1024;
+  private readonly keys = new Int32Array(ShortNames.SIZE);
+  private readonly indexes = new Int16Array(ShortNames.SIZE);
+
+  constructor(names: ReadonlyArray<[string, number]>) {
+    for (const [name, index] of names) {
+      let key = 0;
+      for (let i = 0; i < name.length; i++) key = (key << 8) | name.charCodeAt(i);
+      let slot = ShortNames.slot(key);
+      while (this.keys[slot] !== 0) slot = (slot + 1) & (ShortNames.SIZE - 1);
+      this.keys[slot] = key;
+      this.indexes[slot] = index;
+    }
+  }
+
+  private static slot(key: number): number {
+    return Math.imul(key, 0x9e3779b1) >>> 22;
+  }
+
+  /** The index of the name packed in `key` (bytes folded to lower case), or -1. */
+  find(key: number): number {
+    for (let slot = ShortNames.slot(key); ; slot = (slot + 1) & (ShortNames.SIZE - 1)) {
+      const k = this.keys[slot]!;
+      if (k === key) return this.indexes[slot]!;
+      if (k === 0) return -1;
+    }
+  }
+}
+
+const SHORT_ELEMENT_NAMES = new ShortNames(ELEMENT_NAMES.short());
 
 const ATTRIBUTE_NAMES = new KnownNames(
   "id class style title lang dir hidden href src srcset sizes alt width height loading decoding rel type name content charset http-equiv property media as crossorigin integrity referrerpolicy async defer nomodule nonce ping target download role tabindex autofocus value placeholder for action method data poster background " +
@@ -1247,13 +1296,14 @@ export class HtmlScanner {
       }
       if (!isAlpha(c)) return lt;
       const start = p;
-      let h = 0;
+      // The last four bytes, folded as the tokenizer folds them: the whole of a short name.
+      let key = 0;
       while ((CLASSES[c]! & NAME_END) === 0) {
-        h = KnownNames.step(h, c);
+        key = (key << 8) | LOWER[c]!;
         if (++p === len) return lt;
         c = buf[p]!;
       }
-      const known = ELEMENT_NAMES.find(buf, start, p, h);
+      const known = p - start <= 4 ? SHORT_ELEMENT_NAMES.find(key) : ELEMENT_NAMES.find(buf, start, p, KnownNames.hash(buf, start, p));
       if (known < 0) return lt;
       const index = end ? known + count : known;
       let kind: Skim = this.skims[index]!;
