@@ -503,6 +503,15 @@ function skimNeedles(wants: readonly string[] | ValueNeedles | null): SkimNeedle
 
 const NO_NEEDLES = skimNeedles(null);
 
+/** `wants`' answers once settled, by `ELEMENT_NAMES` index (end tags after start tags), and how `skim` reads each tag. */
+class SettledAnswers {
+  readonly wants: (boolean | readonly string[] | ValueNeedles | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
+  /** `Skim`, 0 until asked. */
+  readonly kinds = new Uint8Array(2 * ELEMENT_NAMES.count);
+  /** For a `Skim.Seek` tag: the attributes that get it assembled. */
+  readonly needles: (SkimNeedles | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
+}
+
 const SCRIPT = "script";
 const GT_BYTES = Buffer.from(">");
 const COMMENT_CLOSE = Buffer.from("-->");
@@ -553,12 +562,8 @@ export class HtmlScanner {
   /** `needles` and `valueNeedles` together. */
   private anyNeedles: readonly string[] | null = null;
   private needleFound = false;
-  /** `wants`' answers once the handler says they are settled, by `ELEMENT_NAMES` index (end tags after start tags). */
-  private readonly settledWants: (boolean | readonly string[] | ValueNeedles | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
-  /** How `skim` reads each tag once `wants` is settled, by the same index: `Skim`, 0 until asked. */
-  private readonly skims = new Uint8Array(2 * ELEMENT_NAMES.count);
-  /** For a `Skim.Seek` tag: the attributes that get it assembled. */
-  private readonly skimNeedles: (SkimNeedles | undefined)[] = new Array<undefined>(2 * ELEMENT_NAMES.count).fill(undefined);
+  /** What is kept of `wants`' answers once the handler says they are settled: made then (most nested scanners never need it). */
+  private answers: SettledAnswers | null = null;
   /** Where `readAttributes` stopped at the end of a chunk. */
   private attrState: S = S.BeforeAttrName;
   private selfClosing = false;
@@ -849,8 +854,9 @@ export class HtmlScanner {
     if (known >= 0 && this.handler.settled === true) {
       // Kept by the index of the name, end tags after start tags.
       const index = this.tagEnd ? known + ELEMENT_NAMES.count : known;
-      wants = this.settledWants[index];
-      if (wants === undefined) wants = this.settledWants[index] = this.handler.wants(name, this.tagEnd);
+      const answers = (this.answers ??= new SettledAnswers()).wants;
+      wants = answers[index];
+      if (wants === undefined) wants = answers[index] = this.handler.wants(name, this.tagEnd);
     } else {
       wants = this.handler.wants(name, this.tagEnd);
     }
@@ -1250,19 +1256,19 @@ export class HtmlScanner {
     return this.handler.settled === true && !this.holding && !tree.open && !tree.unsure && !tree.frameset && !this.handler.watchText;
   }
 
-  private skimKind(index: number, known: number, end: boolean): Skim {
+  private skimKind(answers: SettledAnswers, index: number, known: number, end: boolean): Skim {
     const name = ELEMENT_NAMES.name(known);
-    let wants = this.settledWants[index];
-    if (wants === undefined) wants = this.settledWants[index] = this.handler.wants(name, end);
+    let wants = answers.wants[index];
+    if (wants === undefined) wants = answers.wants[index] = this.handler.wants(name, end);
     let kind = Skim.General;
     // What `completeTag` does for a tag not reported: nothing, outside foreign content, but for these names.
     const matters = end ? name === "template" : this.tree.matters(name) || name === "image";
     if (!matters && wants === false) kind = Skim.Pass;
     else if (!matters && !end && typeof wants === "object") {
       kind = Skim.Seek;
-      this.skimNeedles[index] = skimNeedles(wants);
+      answers.needles[index] = skimNeedles(wants);
     }
-    this.skims[index] = kind;
+    answers.kinds[index] = kind;
     return kind;
   }
 
@@ -1276,6 +1282,7 @@ export class HtmlScanner {
     const buf = this.buf;
     const len = buf.length;
     const count = ELEMENT_NAMES.count;
+    const answers = (this.answers ??= new SettledAnswers());
     for (;;) {
       const lt = find(buf, LT, pos);
       if (lt === -1) return len;
@@ -1306,14 +1313,14 @@ export class HtmlScanner {
       const known = p - start <= 4 ? SHORT_ELEMENT_NAMES.find(key) : ELEMENT_NAMES.find(buf, start, p, KnownNames.hash(buf, start, p));
       if (known < 0) return lt;
       const index = end ? known + count : known;
-      let kind: Skim = this.skims[index]!;
-      if (kind === Skim.Unknown) kind = this.skimKind(index, known, end);
+      let kind: Skim = answers.kinds[index]!;
+      if (kind === Skim.Unknown) kind = this.skimKind(answers, index, known, end);
       if (kind === Skim.General) return lt;
       if (c === GT) {
         pos = p + 1;
         continue;
       }
-      const gt = skimAttributes(buf, c === SLASH ? p : p + 1, kind === Skim.Seek ? this.skimNeedles[index]! : NO_NEEDLES);
+      const gt = skimAttributes(buf, c === SLASH ? p : p + 1, kind === Skim.Seek ? answers.needles[index]! : NO_NEEDLES);
       if (gt < 0) return lt;
       pos = gt + 1;
     }

@@ -32,8 +32,12 @@ function isWs(c: string | undefined): boolean {
   return c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f";
 }
 
+function isNameCode(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d || c >= 0x80;
+}
+
 function isNameChar(c: string): boolean {
-  return /^[A-Za-z0-9_-]$/.test(c) || c.charCodeAt(0) >= 0x80;
+  return isNameCode(c.charCodeAt(0));
 }
 
 /** Reads one escape at `i` (just past the backslash): the character and where reading goes on. */
@@ -75,12 +79,22 @@ function readRun(css: string, i: number, stop: (c: string) => boolean): [string,
 /** A string token starting at the quote at `i`: its value and the index past it (a newline ends it unclosed). */
 function stringAt(css: string, i: number): [string, number] {
   const quote = css[i]!;
+  // Most strings have no escape and no newline: one slice.
+  const close = css.indexOf(quote, i + 1);
+  if (close !== -1) {
+    const value = css.slice(i + 1, close);
+    if (!value.includes("\\") && !value.includes("\n")) return [value, close + 1];
+  }
   const [value, j] = readRun(css, i + 1, (c) => c === quote || c === "\n");
   return [value, css[j] === quote ? j + 1 : j];
 }
 
 /** A name (ident) at `i`: its decoded value and the index past it. */
 function nameAt(css: string, i: number): [string, number] {
+  // Most names have no escape: one slice.
+  let end = i;
+  while (end < css.length && isNameCode(css.charCodeAt(end))) end++;
+  if (css[end] !== "\\") return [css.slice(i, end), end];
   let value = "";
   let j = i;
   while (j < css.length) {
@@ -141,6 +155,14 @@ export function cssUrls(css: string): CssUrl[] {
       stack.pop();
       i++;
     } else if (isNameChar(c) || c === "\\") {
+      // A name with no escape and no '(' after it is only a word: read over without making it a string.
+      let end = i;
+      while (end < css.length && isNameCode(css.charCodeAt(end))) end++;
+      if (end > i && css[end] !== "(" && css[end] !== "\\") {
+        if (!isWs(css[end])) importString = false;
+        i = end;
+        continue;
+      }
       const [name, next] = nameAt(css, i);
       if (next === i) {
         i++;

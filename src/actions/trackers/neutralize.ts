@@ -111,7 +111,14 @@ interface Splice {
 }
 
 function applySplices(raw: string, splices: Splice[]): string {
-  splices.sort((a, b) => a.at - b.at);
+  if (splices.length === 0) return raw;
+  // By position, in place (a tag has a few): Array#sort allocates its work space on every call.
+  for (let i = 1; i < splices.length; i++) {
+    const s = splices[i]!;
+    let j = i - 1;
+    for (; j >= 0 && splices[j]!.at > s.at; j--) splices[j + 1] = splices[j]!;
+    splices[j + 1] = s;
+  }
   let out = "";
   let last = 0;
   for (const s of splices) {
