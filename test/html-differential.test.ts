@@ -58,9 +58,17 @@ const token = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("<frameset>", `<frameset rows="50%,50%"><frame src="/a"><frame src="https://${HOST}/f"></frameset>`, "<frame src=/b>", "</frameset>", "<noframes>x</noframes>") },
 );
 const start = fc.constantFrom("", "<!doctype html>", "<!doctype html><html><head><title>t</title></head>", "<html><head><meta charset=utf-8>", "<head><noscript><!--</noscript>", "\ufeff", "\ufde6", "<body>");
+/**
+ * Where SVG's integration points are in play, a CDATA section holding `<!--` is left out: Chromium
+ * opens the section there as the standard says, parse5 reads a bogus comment and then a comment
+ * left open, which would swallow what follows for it alone.
+ */
+const PARSE5_CDATA = /<(foreignobject|desc|title)[\s\S]*<!\[CDATA\[[^\]]*<!--/i;
 const documents = fc
   .tuple(start, fc.array(token, { maxLength: 24 }), fc.option(plaintext, { freq: 12 }), fc.array(token, { maxLength: 4 }))
-  .map(([first, tokens, pt, tail]) => Buffer.from(first + tokens.join("") + (pt === null ? "" : pt + tail.join(""))));
+  .map(([first, tokens, pt, tail]) => first + tokens.join("") + (pt === null ? "" : pt + tail.join("")))
+  .filter((page) => !PARSE5_CDATA.test(page))
+  .map((page) => Buffer.from(page));
 const cuts = fc.array(fc.nat(), { maxLength: 6 });
 
 function chunked(body: Buffer, offsets: readonly number[]): number[] {
