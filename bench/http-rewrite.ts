@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { geoCompliance, shippedRules } from "../src/index.js";
 import { newsPage } from "../test/support/news-page.js";
 import { allocatedPerCall } from "./allocation.js";
-import { ask, CONNECTIONS, pin, PAIRS, row, ROW_HEADER, RUN_SECONDS, sideBySide } from "./side-by-side.js";
+import { ask, CONNECTIONS, median, pin, PAIRS, row, ROW_HEADER, RUN_SECONDS, sideBySide } from "./side-by-side.js";
 
 type Ports = Record<"plain" | "plainAgain" | "guarded" | "guardedNoCache" | "guardedAll" | "guardedLogged" | "nonce" | "nonceGuarded", number>;
 
@@ -76,10 +76,6 @@ function perCall(fn: () => void, ms = 400): number {
   return (used.user + used.system) / n;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /**
  * The middleware's own work per request, in process, free of the network and of other load on the

@@ -11,16 +11,12 @@ import { HtmlBodyRewriter, newOutcome } from "../src/http/body-rewriter.js";
 import { consent, decisionWith, notice, shippedRuleset, trackers } from "../test/support/decisions.js";
 import { newsPage } from "../test/support/news-page.js";
 import { allocatedPerCall } from "./allocation.js";
+import { median } from "./side-by-side.js";
 
 const CHUNK = 64 * 1024;
 const ROUND_MS = Number(process.env.BENCH_REWRITE_MS ?? 1000);
 /** Rounds per side, alternating: the median of each side is printed, which one slow round on a shared machine does not move. */
 const ROUNDS = 5;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function chunks(page: Buffer): Buffer[] {
   const out: Buffer[] = [];
