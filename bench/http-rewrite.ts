@@ -76,7 +76,6 @@ function perCall(fn: () => void, ms = 400): number {
   return (used.user + used.system) / n;
 }
 
-
 /**
  * The middleware's own work per request, in process, free of the network and of other load on the
  * machine. Called in a loop, everything it touches stays in the CPU caches; in a server, each
