@@ -357,7 +357,6 @@ export function importMapTracker(json: string, matcher: TrackerMatcher): string 
   return null;
 }
 
-/** An inline script start tag made inert. */
 /**
  * For a start tag too long to inspect: attributes that, put before its own, switch off what it
  * would load or run as the page is read (of two attributes of one name the first counts). What a
@@ -373,6 +372,7 @@ export function uninspectedAttributes(name: string): string {
   return out;
 }
 
+/** An inline script start tag made inert. */
 export function neutralizeInlineScript(tag: ScannedTag, label: string): string {
   return applySplices(tag.raw, scriptSplices(tag, label));
 }
