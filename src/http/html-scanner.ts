@@ -1261,8 +1261,8 @@ export class HtmlScanner {
     let wants = answers.wants[index];
     if (wants === undefined) wants = answers.wants[index] = this.handler.wants(name, end);
     let kind = Skim.General;
-    // What `completeTag` does for a tag not reported: nothing, outside foreign content, but for these names.
-    const matters = end ? name === "template" : this.tree.matters(name) || name === "image";
+    // What `completeTag` does for a tag not reported: nothing, outside foreign content, but for these names (`<image>` among them).
+    const matters = end ? name === "template" : this.tree.matters(name);
     if (!matters && wants === false) kind = Skim.Pass;
     else if (!matters && !end && typeof wants === "object") {
       kind = Skim.Seek;
