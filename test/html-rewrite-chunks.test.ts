@@ -212,3 +212,37 @@ describe("inline scripts judged once and their verdicts kept", () => {
     }
   });
 });
+
+describe("start tags, <noscript> and <style> content judged once and their verdicts kept", () => {
+  // A site sends these parts unchanged on every request: each reader must still get the verdict
+  // that reader's rules, page host and notice give, and the count of what was switched off.
+  const page = (token: string) =>
+    `<!doctype html><html><head><meta name="csrf" content="${token}"><link rel="stylesheet" href="https://cdn.partner.example/a.css">` +
+    `<style>body{background:url(https://cdn.partner.example/b.png)}</style></head>` +
+    `<body><noscript><img src="https://cdn.partner.example/p.gif"></noscript><input autofocus src="https://cdn.partner.example/i.png" type="image"><p>${token}</p></body></html>`;
+  const plans = {
+    thirdParty: planOf([trackers("third-party")]),
+    allowed: planOf([trackers("third-party", ["partner.example"])]),
+    ownSite: planOf([trackers("third-party")], { host: "www.partner.example" }),
+    withNotice: planOf([notice({ at: "body-start" }), trackers("third-party")]),
+  };
+
+  it("follow the rules, the allowlist, the page's host and the notice, not the first reader's", () => {
+    for (let round = 0; round < 2; round++) {
+      for (const token of ["a1", "b2"]) {
+        for (const [name, plan] of Object.entries(plans)) {
+          const { out, outcome } = rewrite(page(token), plan);
+          const html = out.toString();
+          const blocking = name === "thirdParty" || name === "withNotice";
+          const at = `${name}, round ${round}, token ${token}`;
+          expect(outcome.trackersNeutralized, at).to.equal(blocking ? 4 : 0);
+          expect(html.includes('data-geo-compliance-href="https://cdn.partner.example/a.css"'), at).to.equal(blocking);
+          expect(html.includes("url(https://cdn.partner.example/b.png)"), at).to.equal(!blocking);
+          expect(html.includes('<img src="https://cdn.partner.example/p.gif">'), at).to.equal(!blocking);
+          expect(html.includes("data-geo-compliance-autofocus"), at).to.equal(name === "withNotice");
+          expect(html, at).to.include(`<p>${token}</p>`);
+        }
+      }
+    }
+  });
+});

@@ -1,13 +1,13 @@
 import type { RenderedNotice } from "../actions/notice.js";
 import { decodeAttribute, selectorMatches, type SimpleSelector } from "../actions/notice-selector.js";
-import { neutralizeCss } from "../actions/trackers/css.js";
+import { neutralizeCss, type CssRewrite } from "../actions/trackers/css.js";
 import { inlineImports } from "../actions/trackers/inline-imports.js";
 import type { TrackerMatcher } from "../actions/trackers/matcher.js";
 import { onlyPageUrls, plainPageBytes } from "../actions/trackers/page-url.js";
-import type { TrackerList } from "../actions/trackers/list.js";
-import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, scriptKind, TRACKER_ELEMENTS, uninspectedAttributes, urlAttributes, type TagContext } from "../actions/trackers/neutralize.js";
+import { attrValue, BLOCKED_ATTR, firstAttr, holdsContent, inlineScriptVerdict, neutralizeInlineScript, rewriteStartTag, scriptKind, TRACKER_ELEMENTS, uninspectedAttributes, urlAttributes, type Neutralized, type TagContext } from "../actions/trackers/neutralize.js";
 import type { NoticePlacement } from "../rules/actions.js";
 import { charsetMode, metaContentCharset, type CharsetMode } from "./charset.js";
+import { FragmentVerdicts } from "./fragment-verdicts.js";
 import { DEFAULT_LIMITS, HtmlScanner, type ScanHandler, type ScannedTag, type TagEdit, type ValueNeedles } from "./html-scanner.js";
 import { HtmlTree } from "./html-tree.js";
 import { StyleContentTap } from "./style-content.js";
@@ -162,7 +162,7 @@ export class PageRewriter implements ScanHandler {
     this.styles = new StyleContentTap(
       out,
       (css) => {
-        const rewritten = neutralizeCss(css, trackers);
+        const rewritten = styleVerdicts.verdict(trackers, "", css, () => neutralizeCss(css, trackers));
         if (!rewritten) return null;
         this.stats.trackersNeutralized++;
         this.stats.changed = true;
@@ -366,7 +366,8 @@ export class PageRewriter implements ScanHandler {
     if (name === "plaintext" && !tag.foreign) this.beforePlaintext(before);
     const trackers = this.plan.trackers;
     if (replace === undefined && (trackers || this.tags.dropAutofocus)) {
-      const rewritten = rewriteStartTag(tag, this.tags);
+      // The tag's bytes decide its name and attributes, but for `<image>` outside SVG (an `<img>`).
+      const rewritten = trackers ? startTagVerdicts[(this.tags.dropAutofocus ? 2 : 0) + (tag.foreign ? 1 : 0)]!.verdict(trackers, name, tag.raw, () => rewriteStartTag(tag, this.tags)) : rewriteStartTag(tag, this.tags);
       if (rewritten) {
         replace = Buffer.from(rewritten.raw, "latin1");
         if (rewritten.label !== null) this.stats.trackersNeutralized++;
@@ -438,23 +439,13 @@ export class PageRewriter implements ScanHandler {
   rawContent(_tag: ScannedTag, content: Buffer): Buffer | undefined {
     const trackers = this.plan.trackers;
     if (!trackers || content.length === 0) return undefined;
-    const stats: RewriteStats = { changed: false, trackersNeutralized: 0, notes: [] };
-    const pieces: Buffer[] = [];
-    const nested = new PageRewriter({ head: null, notices: [], trackers }, this.mode, stats);
-    const scanner = new HtmlScanner(nested, nested.output((c) => void pieces.push(Buffer.from(c))));
-    scanner.write(content);
-    scanner.end();
-    if (!stats.changed) return undefined;
+    const mode = this.mode;
+    const verdict = noscriptVerdicts.verdict(trackers, mode, content.toString("latin1"), () => noscriptVerdict(content, trackers, mode));
+    if (verdict === null) return undefined;
     this.stats.changed = true;
-    this.stats.trackersNeutralized += stats.trackersNeutralized;
-    const rewritten = Buffer.concat(pieces);
-    // End tags the rewrite put in to leave SVG or MathML (`</noscript>` for an SVG element of that
-    // name) would end the raw text early, and what follows would be read as markup: the content goes.
-    if (NOSCRIPT_END.test(rewritten.toString("latin1"))) {
-      this.stats.notes.push("a <noscript>'s content was dropped: its rewrite would have ended the <noscript> early");
-      return Buffer.alloc(0);
-    }
-    return rewritten;
+    this.stats.trackersNeutralized += verdict.neutralized;
+    if (verdict.note !== null) this.stats.notes.push(verdict.note);
+    return verdict.content;
   }
 
   /**
@@ -560,38 +551,46 @@ export class PageRewriter implements ScanHandler {
 /** What an inline script's content gets: switched off (by a vendor), its imports rewritten, or nothing. */
 type ScriptVerdict = { readonly label: string; readonly before: string } | { readonly content: string; readonly blocked: string | null } | null;
 
-/**
- * Verdicts on inline scripts, by tracker list, then by everything else they depend on and the
- * script's text: a page sends the same scripts on every request (a CSP nonce is in the tag, not
- * the text), and judging one takes several regular expressions over it. Bounded by the text kept.
- */
-const scriptVerdicts = new WeakMap<TrackerList, { bytes: number; readonly byScript: Map<string, ScriptVerdict> }>();
-const SCRIPT_VERDICT_BYTES = 4 * 1024 * 1024;
-const SCRIPT_VERDICT_LONGEST = 256 * 1024;
+const scriptVerdicts = new FragmentVerdicts<ScriptVerdict>();
+const styleVerdicts = new FragmentVerdicts<CssRewrite | null>();
+/** By whether autofocus is dropped and whether the tag is foreign, then by name. */
+const startTagVerdicts = Array.from({ length: 4 }, () => new FragmentVerdicts<Neutralized | null>());
 
 function scriptVerdict(tag: ScannedTag, code: string, trackers: TrackerMatcher): ScriptVerdict {
-  const judge = (): ScriptVerdict => {
+  // Only whether it is an import map counts of the tag.
+  return scriptVerdicts.verdict(trackers, scriptKind(tag) === "importmap" ? "importmap" : "js", code, () => {
     const verdict = inlineScriptVerdict(tag, code, trackers);
     if (verdict) return verdict;
     const result = inlineImports(tag, code, trackers);
     if (result === null) return null;
     return "switchOff" in result ? { label: result.switchOff, before: "" } : result;
-  };
-  if (code.length > SCRIPT_VERDICT_LONGEST) return judge();
-  let cache = scriptVerdicts.get(trackers.list);
-  if (cache === undefined) scriptVerdicts.set(trackers.list, (cache = { bytes: 0, byScript: new Map() }));
-  // Only whether it is an import map counts of the tag; the rules and the page's host decide the hosts' verdicts.
-  const key = `${trackers.key}\n${trackers.firstPartyHost ?? ""}\n${scriptKind(tag) === "importmap" ? "importmap" : "js"}\n${code}`;
-  const known = cache.byScript.get(key);
-  if (known !== undefined) return known;
-  const verdict = judge();
-  if (cache.bytes + key.length > SCRIPT_VERDICT_BYTES) {
-    cache.byScript.clear();
-    cache.bytes = 0;
+  });
+}
+
+/** A `<noscript>`'s content rewritten as markup that loads (scripting off), or null when it stays as it is. */
+interface NoscriptVerdict {
+  readonly content: Buffer;
+  readonly neutralized: number;
+  readonly note: string | null;
+}
+
+const noscriptVerdicts = new FragmentVerdicts<NoscriptVerdict | null>();
+
+function noscriptVerdict(content: Buffer, trackers: TrackerMatcher, mode: CharsetMode): NoscriptVerdict | null {
+  const stats: RewriteStats = { changed: false, trackersNeutralized: 0, notes: [] };
+  const pieces: Buffer[] = [];
+  const nested = new PageRewriter({ head: null, notices: [], trackers }, mode, stats);
+  const scanner = new HtmlScanner(nested, nested.output((c) => void pieces.push(Buffer.from(c))));
+  scanner.write(content);
+  scanner.end();
+  if (!stats.changed) return null;
+  const rewritten = Buffer.concat(pieces);
+  // End tags the rewrite put in to leave SVG or MathML (`</noscript>` for an SVG element of that
+  // name) would end the raw text early, and what follows would be read as markup: the content goes.
+  if (NOSCRIPT_END.test(rewritten.toString("latin1"))) {
+    return { content: Buffer.alloc(0), neutralized: stats.trackersNeutralized, note: "a <noscript>'s content was dropped: its rewrite would have ended the <noscript> early" };
   }
-  cache.byScript.set(key, verdict);
-  cache.bytes += key.length;
-  return verdict;
+  return { content: rewritten, neutralized: stats.trackersNeutralized, note: null };
 }
 
 /** The vendor a `srcdoc` document loads something of, found by rewriting it as a page of its own. */
