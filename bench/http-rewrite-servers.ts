@@ -13,18 +13,19 @@ import { answerCpu } from "./side-by-side.js";
 
 const PAGE = newsPage(300 * 1024);
 const BIG_BLOCK = Buffer.from(`<div class="row"><p>${"Ferry timetables change with the river. ".repeat(40)}</p><img src="/img/x.jpg" alt=""></div>\n`);
-const BIG_BLOCKS = Math.ceil((50 * 1024 * 1024) / BIG_BLOCK.length);
 
 function site(mw?: RequestHandler): Express {
   const app = express();
   if (mw) app.use(mw);
   app.get("/page", (_q, r) => void r.type("html").send(PAGE));
-  app.get("/big", (_q, res) => {
+  // ?mb=N: the page's size, so the bench can show memory does not grow with it.
+  app.get("/big", (q, res) => {
+    const blocks = Math.ceil((Number(q.query.mb ?? 50) * 1024 * 1024) / BIG_BLOCK.length);
     res.type("html");
     res.write("<!doctype html><html><head><title>big</title></head><body>");
     let i = 0;
     const pump = (): void => {
-      while (i < BIG_BLOCKS) {
+      while (i < blocks) {
         i++;
         if (!res.write(BIG_BLOCK)) return void res.once("drain", pump);
       }
